@@ -1,0 +1,111 @@
+"""Where the forecast origins of each series are, and which origins share one fit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tsbench.errors import DataError
+from tsbench.panel import DS, ID, Y, iter_series
+
+__all__ = ["SeriesPlan", "plan_series", "plan_backtest", "standardize"]
+
+
+@dataclass(frozen=True)
+class SeriesPlan:
+    """The backtest of one series, in row positions of that series.
+
+    ``cutoffs[k]`` is the position of the last observation visible at origin
+    ``k``; ``blocks`` lists, for each fit, the origin indices it serves (the fit
+    uses data up to ``cutoffs[block[0]] - gap``). ``train_start(k)`` is the first
+    training row for a fit at origin ``k`` (sliding windows move it forward).
+    """
+
+    unique_id: str
+    length: int
+    cutoffs: tuple[int, ...]
+    blocks: tuple[tuple[int, ...], ...]
+    gap: int
+    window: int | None
+    context: int | None
+
+    def train_slice(self, block: int) -> slice:
+        """Rows used to fit the model for block ``block``."""
+        end = self.cutoffs[self.blocks[block][0]] - self.gap + 1
+        start = 0 if self.window is None else max(0, end - self.window)
+        return slice(start, end)
+
+    def context_slice(self, origin: int) -> slice:
+        """Rows visible to ``predict`` at origin ``origin``."""
+        end = self.cutoffs[origin] + 1
+        limit = self.context or self.window
+        return slice(0 if limit is None else max(0, end - limit), end)
+
+
+def plan_series(uid: str, ds: np.ndarray, spec) -> SeriesPlan:
+    """Cutoff positions and refit blocks for one series under a backtest spec."""
+    n = len(ds)
+    h = spec.horizon
+    last = n - 1 - h
+    if spec.protocol == "split":
+        n_before_test = int(np.floor((spec.train + (spec.val or 0.0)) * n))
+        positions = np.arange(n_before_test - 1, last + 1)
+    elif spec.origins is not None:
+        positions = last - spec.step * np.arange(spec.origins - 1, -1, -1)
+    else:
+        first = _first_at_or_after(ds, spec.start, uid)
+        positions = np.arange(first, last + 1, spec.step)
+    first_train = (positions[0] if len(positions) else last) - spec.gap + 1
+    if len(positions) == 0 or first_train < spec.min_train:
+        raise DataError(_too_short(uid, n, spec, first_train))
+    every = len(positions) if spec.refit_every == "once" or spec.protocol == "split" else spec.refit_every
+    origins = list(range(len(positions)))
+    blocks = tuple(tuple(origins[i : i + every]) for i in range(0, len(origins), every))
+    window = None if spec.window == "expanding" else int(spec.window)
+    return SeriesPlan(uid, n, tuple(int(p) for p in positions), blocks, spec.gap, window, spec.input_size)
+
+
+def _first_at_or_after(ds: np.ndarray, start, uid: str) -> int:
+    if isinstance(start, dt.date):
+        if not np.issubdtype(ds.dtype, np.datetime64):
+            raise DataError(f"series '{uid}' has integer steps; 'start' must be an integer step, got {start}.")
+        target = np.datetime64(pd.Timestamp(start))
+    else:
+        target = start
+    # the first origin is the last observation before 'start', so the first forecast lands on it
+    return int(np.searchsorted(ds, target, side="left")) - 1
+
+
+def _too_short(uid: str, n: int, spec, first_train: int) -> str:
+    if spec.protocol == "split":
+        asked = f"a split of {spec.train}/{spec.val or 0}/{spec.test} with horizon {spec.horizon}"
+    elif spec.origins is not None:
+        asked = f"{spec.origins} origins {spec.step} apart with horizon {spec.horizon} and gap {spec.gap}"
+    else:
+        asked = f"origins from {spec.start} every {spec.step} with horizon {spec.horizon}"
+    return (
+        f"series '{uid}' has {n} observations, too few for the backtest asked for ({asked}): "
+        f"the first fit would see {max(first_train, 0)} observations, and at least "
+        f"{spec.min_train} (backtest.min_train) are needed. Use fewer origins, a smaller step "
+        "or horizon, a later start, or a longer series."
+    )
+
+
+def plan_backtest(panel: pd.DataFrame, spec) -> dict[str, SeriesPlan]:
+    """A :class:`SeriesPlan` for every series of a sorted panel."""
+    return {str(uid): plan_series(str(uid), g[DS].to_numpy(), spec) for uid, g in iter_series(panel)}
+
+
+def standardize(panel: pd.DataFrame, plans: dict[str, SeriesPlan]) -> pd.DataFrame:
+    """Scale each series by the mean and standard deviation of its first training part only."""
+    out = []
+    for uid, g in iter_series(panel):
+        part = g[Y].iloc[plans[str(uid)].train_slice(0)]
+        sd = float(part.std(ddof=0))
+        if not sd > 0:
+            raise DataError(f"series '{uid}' is constant over its training part; it cannot be standardised.")
+        out.append(g.assign(**{Y: (g[Y] - part.mean()) / sd}))
+    return pd.concat(out, ignore_index=True)

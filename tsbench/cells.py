@@ -1,0 +1,186 @@
+"""Cells: independent units of backtest work (series x forecaster x refit blocks), and how one runs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+import traceback
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from tsbench.backtest import SeriesPlan
+from tsbench.forecasters.base import clone
+from tsbench.panel import DS, ID, Y, iter_series
+
+__all__ = ["Cell", "CellResult", "plan_cells", "run_cell"]
+
+
+@dataclass
+class Cell:
+    """One forecaster on a block of series over some refit blocks, with the data it needs.
+
+    ``panel`` holds only the rows of ``series`` up to their last cutoff plus the
+    horizon (actuals for scoring are attached here, after forecasting).
+    """
+
+    key: str
+    alias: str
+    forecaster: object
+    series: tuple[str, ...]
+    plans: dict[str, SeriesPlan]
+    blocks: tuple[int, ...]
+    panel: pd.DataFrame
+    horizon: int
+    quantiles: tuple[float, ...]
+    seed: int
+
+
+@dataclass
+class CellResult:
+    """What a cell produced: forecasts with actuals, timings, warnings, or the error."""
+
+    key: str
+    alias: str
+    series: tuple[str, ...]
+    forecasts: pd.DataFrame | None
+    meta: dict = field(default_factory=dict)
+    error: str | None = None
+    traceback: str | None = None
+
+
+def cell_key(alias: str, params: dict, series: tuple[str, ...], blocks: tuple[int, ...]) -> str:
+    """Stable, file-name-safe id of a cell."""
+    blob = json.dumps([alias, params, list(series), list(blocks)], sort_keys=True, default=str)
+    digest = hashlib.sha256(blob.encode()).hexdigest()[:10]
+    label = series[0] if len(series) == 1 else f"{len(series)}series"
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{alias}--{label}")
+    return f"{safe}--{digest}"
+
+
+def plan_cells(panel, plans, forecasters, horizon, quantiles, seed) -> list[Cell]:
+    """Split the backtest into cells: one per series for local models, one for global models."""
+    horizon_end = {uid: p.cutoffs[-1] + horizon + 1 for uid, p in plans.items()}
+    by_series = {str(uid): g.iloc[: horizon_end[str(uid)]] for uid, g in iter_series(panel)}
+    n_blocks = max(len(p.blocks) for p in plans.values())
+    blocks = tuple(range(n_blocks))
+    cells = []
+    for f in forecasters:
+        groups = [tuple(plans)] if f.all_tags()["global"] else [(uid,) for uid in plans]
+        for series in groups:
+            cells.append(
+                Cell(
+                    key=cell_key(f.name, f.get_params(), series, blocks),
+                    alias=f.name,
+                    forecaster=f,
+                    series=series,
+                    plans={uid: plans[uid] for uid in series},
+                    blocks=blocks,
+                    panel=pd.concat([by_series[uid] for uid in series], ignore_index=True),
+                    horizon=horizon,
+                    quantiles=tuple(quantiles),
+                    seed=seed,
+                )
+            )
+    return cells
+
+
+def run_cell(cell: Cell) -> CellResult:
+    """Fit and predict one cell; any exception becomes a failed result, never a crash."""
+    _seed_everything(cell.seed)
+    caught: list[warnings.WarningMessage] = []
+    started = time.perf_counter()
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            forecasts, timing = _backtest(cell)
+    except Exception as exc:  # isolate any failure of user or library code to this cell
+        return CellResult(
+            cell.key, cell.alias, cell.series, None,
+            meta={"wall_time": time.perf_counter() - started, "warnings": _count(caught)},
+            error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(),
+        )
+    meta = {**timing, "wall_time": time.perf_counter() - started, "warnings": _count(caught),
+            "warning_messages": sorted({str(w.message)[:200] for w in caught})[:5]}
+    return CellResult(cell.key, cell.alias, cell.series, forecasts, meta=meta)
+
+
+def _backtest(cell: Cell) -> tuple[pd.DataFrame, dict]:
+    series = {str(uid): g for uid, g in iter_series(cell.panel)}
+    model = clone(cell.forecaster)
+    _apply_seed(model, cell.seed)
+    tags = model.all_tags()
+    fit_time = predict_time = 0.0
+    n_fits = 0
+    out = []
+    for b in cell.blocks:
+        active = [uid for uid in cell.series if b < len(cell.plans[uid].blocks)]
+        if not active:
+            continue
+        train = pd.concat([series[u].iloc[cell.plans[u].train_slice(b)] for u in active], ignore_index=True)
+        t0 = time.perf_counter()
+        model.fit(train)  # same instance across blocks: a model may warm-start from its last fit
+        fit_time += time.perf_counter() - t0
+        n_fits += 1
+        t0 = time.perf_counter()
+        out.append(_predict_block(model, tags, series, cell, active, b))
+        predict_time += time.perf_counter() - t0
+    forecasts = _attach_actuals(pd.concat(out, ignore_index=True), series, cell)
+    return forecasts, {"fit_time": fit_time, "predict_time": predict_time, "n_fits": n_fits}
+
+
+def _predict_block(model, tags, series, cell: Cell, active, b) -> pd.DataFrame:
+    origins = {u: cell.plans[u].blocks[b] for u in active}
+    batch = tags.get("batch_origins") and all(
+        cell.plans[u].window is None and cell.plans[u].context is None for u in active
+    )
+    if batch:
+        history = pd.concat(
+            [series[u].iloc[: cell.plans[u].cutoffs[origins[u][-1]] + 1] for u in active], ignore_index=True
+        )
+        cutoffs = pd.DataFrame(
+            [(u, series[u][DS].iloc[cell.plans[u].cutoffs[k]]) for u in active for k in origins[u]],
+            columns=[ID, "cutoff"],
+        )
+        return model.predict_origins(history, cutoffs, cell.horizon, cell.quantiles)
+    out = []
+    depth = max(len(o) for o in origins.values())
+    for i in range(depth):
+        ctx = [series[u].iloc[cell.plans[u].context_slice(origins[u][i])] for u in active if i < len(origins[u])]
+        out.append(model.predict(pd.concat(ctx, ignore_index=True), cell.horizon, cell.quantiles))
+    return pd.concat(out, ignore_index=True)
+
+
+def _attach_actuals(forecasts: pd.DataFrame, series, cell: Cell) -> pd.DataFrame:
+    """Replace calendar-guessed dates by the series' own next observations and add ``y``."""
+    parts = []
+    for uid, g in forecasts.groupby(ID, sort=False):
+        s = series[str(uid)]
+        ds = s[DS].to_numpy()
+        pos = np.searchsorted(ds, g["cutoff"].to_numpy()) + g["h"].to_numpy()
+        parts.append(g.assign(ds=ds[pos], y=s[Y].to_numpy()[pos]))
+    out = pd.concat(parts, ignore_index=True)
+    out["model"] = cell.alias
+    cols = [ID, "cutoff", DS, "h", "model", "y", "y_pred"]
+    extra = [c for c in out.columns if c.startswith("q_")]
+    return out[cols + extra]
+
+
+def _apply_seed(model, seed: int) -> None:
+    for name in ("seed", "random_state"):
+        if name in model.get_params() and getattr(model, name) is None:
+            setattr(model, name, seed)
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+
+
+def _count(caught) -> dict[str, int]:
+    return dict(Counter(w.category.__name__ for w in caught or []))

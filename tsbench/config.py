@@ -1,0 +1,249 @@
+"""The experiment file: a strict pydantic schema, parsed once, with readable errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator, model_validator
+
+from tsbench.errors import ConfigError, TsbenchError
+
+__all__ = [
+    "ColumnsSpec",
+    "DataSpec",
+    "BacktestSpec",
+    "ForecasterSpec",
+    "ExecutorSpec",
+    "Experiment",
+    "load_experiment",
+    "parse_experiment",
+    "config_hash",
+]
+
+SOURCE_KINDS = ("builtin", "csv", "parquet")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnsSpec(_Strict):
+    """Column names of a user file: ``id``/``time``/``value`` for long files, ``time``/``value`` for wide."""
+
+    id: str | None = None
+    time: str | None = None
+    value: str | list[str] | None = None
+
+
+class DataSpec(_Strict):
+    """One data source and the target derived from it."""
+
+    source: str
+    target: Literal["price", "log_price", "return", "log_return"] = "price"
+    last: PositiveInt | None = None
+    columns: ColumnsSpec | None = None
+    missing: Literal["drop", "ffill", "error"] | None = None
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        kind, sep, rest = value.partition(":")
+        if not sep or kind not in SOURCE_KINDS or not rest:
+            raise ValueError(
+                f"expected 'builtin:NAME', 'csv:PATH' or 'parquet:PATH', got {value!r}"
+            )
+        return value
+
+
+class BacktestSpec(_Strict):
+    """Where the forecast origins are and when models are refitted."""
+
+    protocol: Literal["rolling", "split"] = "rolling"
+    horizon: PositiveInt = 1
+    origins: PositiveInt | None = None
+    start: dt.date | int | None = None
+    step: PositiveInt = 1
+    window: Literal["expanding"] | PositiveInt = "expanding"
+    refit_every: PositiveInt | Literal["once"] = 1
+    gap: int = Field(0, ge=0)
+    min_train: PositiveInt = 20
+    # fixed-split protocol of published benchmarks
+    train: float | None = Field(None, gt=0, lt=1)
+    val: float | None = Field(None, ge=0, lt=1)
+    test: float | None = Field(None, gt=0, lt=1)
+    input_size: PositiveInt | None = None
+    scale: Literal["none", "standard"] = "none"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> BacktestSpec:
+        if self.protocol == "rolling":
+            if (self.origins is None) == (self.start is None):
+                raise ValueError("give exactly one of 'origins' (a count) or 'start' (a date or step)")
+            if any(v is not None for v in (self.train, self.val, self.test)):
+                raise ValueError("'train'/'val'/'test' fractions belong to 'protocol: split'")
+        else:
+            fractions = [self.train, self.val or 0.0, self.test]
+            if self.train is None or self.test is None:
+                raise ValueError("'protocol: split' needs 'train' and 'test' fractions (and optionally 'val')")
+            if abs(sum(fractions) - 1.0) > 1e-9:
+                raise ValueError(f"train + val + test must sum to 1, got {sum(fractions):g}")
+            if self.origins is not None or self.start is not None:
+                raise ValueError("'protocol: split' uses every origin of the test part; drop 'origins'/'start'")
+        return self
+
+
+class ForecasterSpec(_Strict):
+    """A forecaster of the experiment: its unique alias, model and parameters."""
+
+    name: str = Field(min_length=1)
+    model: str = Field(min_length=1)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class ExecutorSpec(_Strict):
+    """How cells are executed: in this process, in a process pool, or on a Dask cluster."""
+
+    kind: Literal["serial", "processes", "dask"] = "serial"
+    workers: PositiveInt | None = None
+    address: str | None = None
+
+
+MetricItem = Union[str, dict[str, dict[str, Any]]]
+
+
+class Experiment(_Strict):
+    """A whole experiment file."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    data: list[DataSpec] = Field(min_length=1)
+    backtest: BacktestSpec
+    forecasters: list[ForecasterSpec] = Field(min_length=1)
+    metrics: list[MetricItem] = Field(default_factory=lambda: ["mae", "rmse", "mase"], min_length=1)
+    baseline: str | None = None
+    quantiles: list[float] = Field(default_factory=list)
+    output: str | None = None
+    executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _aliases(self) -> Experiment:
+        seen: dict[str, int] = {}
+        for i, f in enumerate(self.forecasters):
+            if f.name in seen:
+                raise ValueError(
+                    f"forecaster name {f.name!r} is used by forecasters[{seen[f.name]}] and "
+                    f"forecasters[{i}]; give each forecaster a unique 'name'"
+                )
+            seen[f.name] = i
+        if self.baseline is not None and self.baseline not in seen:
+            raise ValueError(f"baseline {self.baseline!r} is not a forecaster name; expected one of {list(seen)}")
+        bad = [q for q in self.quantiles if not 0 < q < 1]
+        if bad:
+            raise ValueError(f"quantiles must lie strictly between 0 and 1, got {bad}")
+        return self
+
+    def metric_names(self) -> list[str]:
+        """The metric names, in the order given."""
+        return [m if isinstance(m, str) else next(iter(m)) for m in self.metrics]
+
+    def metric_params(self) -> dict[str, dict[str, Any]]:
+        """Options given to metrics, e.g. ``{"mase": {"season_length": 5}}``."""
+        return {next(iter(m)): dict(next(iter(m.values())) or {}) for m in self.metrics if isinstance(m, dict)}
+
+
+def config_hash(experiment: Experiment) -> str:
+    """Hash of everything that changes results; the output folder and executor are left out."""
+    content = experiment.model_dump(mode="json", exclude={"output", "executor"})
+    blob = json.dumps(content, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def load_experiment(path: str | Path, check_models: bool = True) -> Experiment:
+    """Read and validate an experiment file; every problem is a :class:`ConfigError` naming the file."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"experiment file {str(path)!r} does not exist.")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    return parse_experiment(raw, where=str(path), check_models=check_models)
+
+
+def parse_experiment(raw: Any, where: str = "<experiment>", check_models: bool = True) -> Experiment:
+    """Validate a parsed experiment mapping (see :func:`load_experiment`)."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a mapping of keys (name, data, backtest, ...), got {type(raw).__name__}.")
+    try:
+        experiment = Experiment.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc, where)) from None
+    if check_models:
+        _check_models(experiment, where)
+        _check_metrics(experiment, where)
+    return experiment
+
+
+def _format_errors(exc: ValidationError, where: str) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-after"))
+        loc = _tidy(loc)
+        if err["type"] == "extra_forbidden":
+            parent = _model_at(err["loc"][:-1])
+            allowed = ", ".join(parent.model_fields) if parent else "see the documentation"
+            lines.append(f"{where}: {loc}: unknown key; allowed keys here: {allowed}")
+        elif err["type"] == "missing":
+            lines.append(f"{where}: {loc}: required key is missing")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            got = err.get("input")
+            shown = "" if isinstance(got, dict) or got is None else f" (got {got!r})"
+            lines.append(f"{where}: {loc or '(top level)'}: {msg}{shown}")
+    return "\n".join(dict.fromkeys(lines))
+
+
+def _tidy(loc: str) -> str:
+    # pydantic names union branches in locations (e.g. "window.literal['expanding']"); drop them
+    parts = [p for p in loc.split(".") if not (p.startswith(("literal[", "constrained-", "int", "str", "date", "dict[", "list[")) and p not in ("",))]
+    return ".".join(parts)
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    model: Any = Experiment
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part)) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if field is None:
+            return None
+        ann = field.annotation
+        inner = [a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not inner and getattr(ann, "__args__", None):
+            inner = [a for arg in ann.__args__ for a in getattr(arg, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)]
+        model = inner[0] if inner else None
+    return model
+
+
+def _check_models(experiment: Experiment, where: str) -> None:
+    from tsbench.registry import make_forecaster
+
+    for i, spec in enumerate(experiment.forecasters):
+        try:
+            make_forecaster(spec.name, spec.model, spec.params)
+        except TsbenchError as exc:
+            key = "model" if "unknown model" in str(exc) else "params"
+            raise ConfigError(f"{where}: forecasters.{i}.{key} ({spec.name}): {exc}") from None
+
+
+def _check_metrics(experiment: Experiment, where: str) -> None:
+    from tsbench.metrics import METRICS
+
+    for i, name in enumerate(experiment.metric_names()):
+        if name not in METRICS:
+            raise ConfigError(f"{where}: metrics.{i}: unknown metric {name!r}; expected one of {sorted(METRICS)}.")

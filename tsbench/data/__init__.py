@@ -1,0 +1,1 @@
+"""Data sources, targets, calendars and validation."""

@@ -1,0 +1,150 @@
+"""Turn the experiment's ``data`` entries into one validated long panel."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tsbench.data.builtin import builtin_manifests, load_builtin_wide, series_id
+from tsbench.data.files import read_table, to_long
+from tsbench.data.targets import to_target
+from tsbench.errors import DataError
+from tsbench.panel import DS, ID, Y
+
+__all__ = ["SeriesInfo", "load_panel", "load_source", "fingerprint"]
+
+
+@dataclass
+class SeriesInfo:
+    """Where a series came from and what was done to it on the way in."""
+
+    unique_id: str
+    source: str
+    target: str
+    missing_policy: str
+    missing: int
+    length: int
+    start: str
+    end: str
+    fingerprint: str
+
+
+def load_panel(specs, base_dir: Path | None = None) -> tuple[pd.DataFrame, list[SeriesInfo]]:
+    """Load every data entry, apply its target and ``last``, and validate the combined panel."""
+    base_dir = base_dir or Path.cwd()
+    frames, infos = [], []
+    for spec in specs:
+        raw, policy = load_source(spec, base_dir)
+        panel, missing = _handle_missing(raw, policy, spec.source)
+        panel = to_target(panel, spec.target)
+        if spec.last:
+            panel = panel.groupby(ID, sort=False).tail(spec.last).reset_index(drop=True)
+        for uid, g in panel.groupby(ID, sort=False):
+            infos.append(
+                SeriesInfo(str(uid), spec.source, spec.target, policy, int(missing.get(uid, 0)),
+                           len(g), str(g[DS].iloc[0]), str(g[DS].iloc[-1]), fingerprint(g))
+            )
+        frames.append(panel)
+    panel = pd.concat(frames, ignore_index=True)
+    _check_unique_ids(infos)
+    return panel, infos
+
+
+def load_source(spec, base_dir: Path) -> tuple[pd.DataFrame, str]:
+    """Read one source into ``unique_id, ds, y`` with raw values; returns it and its missing-value policy."""
+    kind, _, ref = spec.source.partition(":")
+    columns = spec.columns.model_dump() if spec.columns is not None else None
+    if kind == "builtin":
+        wide = load_builtin_wide(ref)
+        manifest = builtin_manifests()[ref]
+        wanted = (columns or {}).get("value") or manifest.columns
+        wanted = [wanted] if isinstance(wanted, str) else list(wanted)
+        unknown = [c for c in wanted if c not in wide.columns]
+        if unknown:
+            raise DataError(
+                f"source {spec.source!r}: no column(s) {unknown}; available: {list(wide.columns)}."
+            )
+        long = wide[wanted].reset_index().melt(id_vars=DS, var_name="column", value_name=Y)
+        long[ID] = long.pop("column").map(lambda c: series_id(ref, c, len(wanted)))
+        panel = long[[ID, DS, Y]]
+        policy = spec.missing or manifest.missing
+    else:
+        path = Path(ref) if Path(ref).is_absolute() else base_dir / ref
+        panel = to_long(read_table(kind, path), columns, f"source {spec.source!r}")
+        policy = spec.missing or "drop"
+    panel = _numeric(panel, spec.source)
+    _check_order(panel, spec.source)
+    return panel, policy
+
+
+def _numeric(panel: pd.DataFrame, source: str) -> pd.DataFrame:
+    if pd.api.types.is_numeric_dtype(panel[Y]):
+        return panel.assign(**{Y: panel[Y].astype("float64")})
+    converted = pd.to_numeric(panel[Y], errors="coerce")
+    bad = converted.isna() & panel[Y].notna()
+    if bad.any():
+        row = panel[bad].iloc[0]
+        raise DataError(
+            f"source {source!r}: series '{row[ID]}' has a non-numeric value {row[Y]!r} at {row[DS]}; "
+            "values must be numbers (empty cells count as missing)."
+        )
+    return panel.assign(**{Y: converted.astype("float64")})
+
+
+def _check_order(panel: pd.DataFrame, source: str) -> None:
+    for uid, g in panel.groupby(ID, sort=False):
+        ds = g[DS]
+        dup = ds.duplicated()
+        if dup.any():
+            raise DataError(
+                f"source {source!r}: series '{uid}' has duplicate timestamp {ds[dup].iloc[0]} "
+                "(each time must appear once per series); remove or aggregate the duplicates."
+            )
+        values = ds.to_numpy()
+        down = np.flatnonzero(values[1:] < values[:-1])
+        if len(down):
+            i = down[0]
+            raise DataError(
+                f"source {source!r}: series '{uid}' is not sorted by time: {values[i + 1]} comes "
+                f"after {values[i]}; sort the file by its time column."
+            )
+
+
+def _handle_missing(panel: pd.DataFrame, policy: str, source: str) -> tuple[pd.DataFrame, dict]:
+    isna = panel[Y].isna()
+    counts = isna.groupby(panel[ID]).sum().to_dict()
+    if not isna.any():
+        return panel, counts
+    if policy == "error":
+        row = panel[isna].iloc[0]
+        raise DataError(
+            f"source {source!r}: series '{row[ID]}' has {int(counts[row[ID]])} missing value(s), "
+            f"the first at {row[DS]}; set 'missing: drop' or 'missing: ffill' to handle them."
+        )
+    if policy == "ffill":
+        filled = panel.assign(**{Y: panel.groupby(ID, sort=False)[Y].ffill()})
+        return filled[filled[Y].notna()].reset_index(drop=True), counts
+    return panel[~isna].reset_index(drop=True), counts
+
+
+def _check_unique_ids(infos: list[SeriesInfo]) -> None:
+    seen: dict[str, str] = {}
+    for info in infos:
+        if info.unique_id in seen:
+            raise DataError(
+                f"series '{info.unique_id}' comes from both {seen[info.unique_id]!r} and "
+                f"{info.source!r}; series names must be unique across data entries."
+            )
+        seen[info.unique_id] = info.source
+
+
+def fingerprint(series: pd.DataFrame) -> str:
+    """Short SHA-256 of a series' timestamps and values, recorded in the manifest."""
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(series[DS].to_numpy()).view(np.uint8) if series[DS].dtype != object else str(list(series[DS])).encode())
+    h.update(np.ascontiguousarray(series[Y].to_numpy(dtype="float64")).view(np.uint8))
+    return h.hexdigest()[:16]

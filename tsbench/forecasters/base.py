@@ -1,0 +1,345 @@
+"""The forecaster contract (fit on history, predict from a context) and its base classes."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from tsbench.data.calendar import future_ds, infer_step
+from tsbench.errors import DataError, NotFittedError
+from tsbench.panel import DS, ID, Y, check_panel, iter_series, quantile_columns
+
+__all__ = ["Forecaster", "BaseForecaster", "LocalForecaster", "DEFAULT_TAGS", "clone"]
+
+#: Capabilities a forecaster may declare; the runner reads these instead of checking types.
+DEFAULT_TAGS: dict[str, object] = {
+    "global": False,  # one model over all series of the panel
+    "quantiles": False,  # predict(..., quantiles=...) is supported
+    "batch_origins": False,  # predict_origins slices the history itself, in one pass
+    "requires_timestamps": False,  # ds must be datetime-like
+    "min_train_size": 2,  # fewest observations fit() accepts per series
+}
+
+
+@runtime_checkable
+class Forecaster(Protocol):
+    """What the backtest engine needs of a forecaster. Nothing else is required."""
+
+    name: str
+    tags: Mapping[str, object]
+
+    def fit(self, train: pd.DataFrame) -> Forecaster:
+        """Estimate parameters from the history in ``train`` only."""
+
+    def predict(
+        self, context: pd.DataFrame, horizon: int, quantiles: Sequence[float] = ()
+    ) -> pd.DataFrame:
+        """Forecast ``horizon`` steps past the end of each series in ``context``."""
+
+
+class BaseForecaster:
+    """Base class that turns two private methods into the full contract.
+
+    Subclasses store their keyword arguments unchanged in ``__init__`` (no logic,
+    no ``**kwargs``) and implement ``_fit(train)`` and ``_predict(context,
+    horizon, quantiles)``. ``_predict`` returns a frame with ``unique_id``, ``h``,
+    ``y_pred`` and one ``q_<level>`` column per asked quantile; this class adds
+    ``cutoff``, ``ds`` and ``model``, validates inputs and outputs, and guards
+    against predicting before fitting. Fitted attributes end in ``_``.
+    """
+
+    tags: ClassVar[Mapping[str, object]] = DEFAULT_TAGS
+    #: Default alias; the runner sets the experiment's alias on each instance.
+    name: str = "forecaster"
+
+    # -- parameters -----------------------------------------------------------------
+    @classmethod
+    def param_names(cls) -> list[str]:
+        """Names of the constructor's keyword arguments."""
+        sig = inspect.signature(cls.__init__)
+        return [
+            p.name
+            for p in sig.parameters.values()
+            if p.name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+        ]
+
+    @classmethod
+    def param_defaults(cls) -> dict[str, Any]:
+        """Constructor parameters and their defaults."""
+        sig = inspect.signature(cls.__init__)
+        return {
+            name: sig.parameters[name].default
+            for name in cls.param_names()
+            if sig.parameters[name].default is not inspect.Parameter.empty
+        }
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments of this instance, read back from its attributes."""
+        return {name: getattr(self, name) for name in self.param_names()}
+
+    def check_params(self) -> None:
+        """Raise ``ValueError`` for parameter values that cannot work (override as needed)."""
+
+    @classmethod
+    def all_tags(cls) -> dict[str, object]:
+        """The class's tags, merged along its bases, with defaults filled in."""
+        merged = dict(DEFAULT_TAGS)
+        for klass in reversed(cls.__mro__):
+            merged.update(dict(vars(klass).get("tags", {})))
+        return merged
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    # -- public contract -----------------------------------------------------------
+    def fit(self, train: pd.DataFrame) -> BaseForecaster:
+        """Estimate parameters from ``train`` (a long panel) and return ``self``."""
+        train = check_panel(train, "training data")
+        self._check_timestamps(train)
+        min_size = int(self.all_tags()["min_train_size"])
+        sizes = train.groupby(ID, sort=False).size()
+        short = sizes[sizes < min_size]
+        if len(short):
+            raise DataError(
+                f"{type(self).__name__}: series '{short.index[0]}' has {int(short.iloc[0])} "
+                f"training observation(s); this forecaster needs at least {min_size}. "
+                "Use a longer history or fewer/earlier origins."
+            )
+        self._fit(train)
+        self.is_fitted_ = True
+        return self
+
+    def predict(
+        self, context: pd.DataFrame, horizon: int, quantiles: Sequence[float] = ()
+    ) -> pd.DataFrame:
+        """Forecast ``horizon`` steps past the end of each series of ``context``.
+
+        Returns a forecast frame: ``unique_id, cutoff, ds, h, model, y_pred`` and
+        ``q_<level>`` columns when ``quantiles`` are given.
+        """
+        self._check_fitted()
+        horizon = _check_horizon(horizon)
+        quantiles = self._check_quantiles(quantiles)
+        context = check_panel(context, "context")
+        self._check_timestamps(context)
+        raw = self._predict(context, horizon, quantiles)
+        return self._finish(raw, context, horizon, quantiles)
+
+    def predict_origins(
+        self,
+        history: pd.DataFrame,
+        cutoffs: pd.DataFrame,
+        horizon: int,
+        quantiles: Sequence[float] = (),
+    ) -> pd.DataFrame:
+        """Forecast from several cutoffs of each series with the current parameters.
+
+        ``cutoffs`` has columns ``unique_id`` and ``cutoff``; the forecast made at a
+        cutoff uses only the rows of ``history`` at or before it. The default
+        slices the history and calls :meth:`predict` once per origin; models with
+        the ``batch_origins`` tag override it with a single batched pass.
+        """
+        history = check_panel(history, "history")
+        rank = cutoffs.sort_values([ID, "cutoff"]).groupby(ID, sort=False).cumcount()
+        out = []
+        for _, group in cutoffs.sort_values([ID, "cutoff"]).groupby(rank.to_numpy(), sort=True):
+            lookup = dict(zip(group[ID], group["cutoff"]))
+            ids = history[ID].map(lookup)
+            keep = ids.notna().to_numpy() & (history[DS].to_numpy() <= _as_array(ids, history))
+            out.append(self.predict(history.loc[keep], horizon, quantiles))
+        return pd.concat(out, ignore_index=True)
+
+    # -- for subclasses --------------------------------------------------------------
+    def _fit(self, train: pd.DataFrame) -> None:
+        raise NotImplementedError
+
+    def _predict(
+        self, context: pd.DataFrame, horizon: int, quantiles: tuple[float, ...]
+    ) -> pd.DataFrame:
+        raise NotImplementedError
+
+    # -- helpers -----------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not getattr(self, "is_fitted_", False):
+            raise NotFittedError(
+                f"{type(self).__name__} '{self.name}' is not fitted: call fit(train) before predict()."
+            )
+
+    def _check_quantiles(self, quantiles: Sequence[float]) -> tuple[float, ...]:
+        levels = tuple(float(q) for q in quantiles)
+        if levels and not self.all_tags()["quantiles"]:
+            raise ValueError(
+                f"{type(self).__name__} does not forecast quantiles (tag 'quantiles' is False); "
+                "remove 'quantiles' from the experiment or pick a model that supports them."
+            )
+        bad = [q for q in levels if not 0.0 < q < 1.0]
+        if bad:
+            raise ValueError(f"quantile levels must lie strictly between 0 and 1, got {bad}.")
+        return levels
+
+    def _check_timestamps(self, panel: pd.DataFrame) -> None:
+        if self.all_tags()["requires_timestamps"] and not pd.api.types.is_datetime64_any_dtype(
+            panel[DS]
+        ):
+            raise DataError(
+                f"{type(self).__name__} needs timestamps in 'ds', got dtype {panel[DS].dtype}."
+            )
+
+    def _finish(
+        self,
+        raw: pd.DataFrame,
+        context: pd.DataFrame,
+        horizon: int,
+        quantiles: tuple[float, ...],
+    ) -> pd.DataFrame:
+        qcols = quantile_columns(quantiles)
+        needed = [ID, "h", "y_pred", *qcols]
+        missing = [c for c in needed if c not in raw.columns]
+        if missing:
+            raise ValueError(
+                f"{type(self).__name__}._predict returned columns {list(raw.columns)}; "
+                f"missing {missing}."
+            )
+        raw = raw[needed].sort_values([ID, "h"], kind="stable").reset_index(drop=True)
+        last = context.groupby(ID, sort=False)[DS].last()
+        n_ids = context[ID].nunique()
+        if len(raw) != n_ids * horizon:
+            raise ValueError(
+                f"{type(self).__name__}._predict returned {len(raw)} rows; expected "
+                f"{n_ids} series x horizon {horizon} = {n_ids * horizon}."
+            )
+        steps = {uid: infer_step(g[DS]) for uid, g in iter_series(context)}
+        ds = np.concatenate(
+            [future_ds(last[uid], horizon, steps[uid]) for uid in raw[ID].unique()]
+        )
+        out = pd.DataFrame(
+            {
+                ID: raw[ID].to_numpy(),
+                "cutoff": raw[ID].map(last).to_numpy(),
+                DS: ds,
+                "h": raw["h"].astype("int64").to_numpy(),
+                "model": self.name,
+                "y_pred": raw["y_pred"].astype("float64").to_numpy(),
+            }
+        )
+        for col in qcols:
+            out[col] = raw[col].astype("float64").to_numpy()
+        return out
+
+
+class LocalForecaster(BaseForecaster):
+    """Base class for models fitted to each series on its own.
+
+    Authors implement ``_fit_one(y)`` returning the fitted state of one series
+    (any object) and ``_predict_one(state, y, horizon)`` returning an array of
+    ``horizon`` point forecasts, where ``y`` is the series' history as a float
+    array. Models that forecast quantiles also implement
+    ``_predict_quantiles_one(state, y, horizon, quantiles)`` returning an array of
+    shape ``(horizon, len(quantiles))``.
+    """
+
+    tags: ClassVar[Mapping[str, object]] = {"batch_origins": True}
+
+    def _fit_one(self, y: np.ndarray) -> object:
+        return None
+
+    def _predict_one(self, state: object, y: np.ndarray, horizon: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def _predict_quantiles_one(
+        self, state: object, y: np.ndarray, horizon: int, quantiles: tuple[float, ...]
+    ) -> np.ndarray:
+        raise NotImplementedError
+
+    def _fit(self, train: pd.DataFrame) -> None:
+        self.states_ = {
+            uid: self._fit_one(g[Y].to_numpy(dtype=float)) for uid, g in iter_series(train)
+        }
+
+    def _state(self, uid: object) -> object:
+        try:
+            return self.states_[uid]
+        except KeyError:
+            raise DataError(
+                f"{type(self).__name__} was not fitted on series '{uid}' (fitted on "
+                f"{list(self.states_)[:5]}...); local models predict only series seen in fit."
+            ) from None
+
+    def _one(self, uid, y, horizon, quantiles) -> dict[str, np.ndarray]:
+        state = self._state(uid)
+        point = np.asarray(self._predict_one(state, y, horizon), dtype=float).reshape(-1)
+        if point.shape != (horizon,):
+            raise ValueError(
+                f"{type(self).__name__}._predict_one returned shape {point.shape}; expected ({horizon},)."
+            )
+        cols = {ID: np.repeat(np.asarray([uid], dtype=object), horizon), "h": np.arange(1, horizon + 1), "y_pred": point}
+        if quantiles:
+            qs = np.asarray(self._predict_quantiles_one(state, y, horizon, quantiles), dtype=float)
+            for col, values in zip(quantile_columns(quantiles), qs.T):
+                cols[col] = values
+        return cols
+
+    def _predict(self, context, horizon, quantiles):
+        parts = [
+            self._one(uid, g[Y].to_numpy(dtype=float), horizon, quantiles)
+            for uid, g in iter_series(context)
+        ]
+        return _stack(parts)
+
+    def predict_origins(self, history, cutoffs, horizon, quantiles=()):
+        """Forecast at many cutoffs per series, slicing each series' array in place."""
+        self._check_fitted()
+        horizon = _check_horizon(horizon)
+        quantiles = self._check_quantiles(quantiles)
+        history = check_panel(history, "history")
+        by_id = cutoffs.groupby(ID, sort=False)["cutoff"].apply(lambda s: np.sort(s.to_numpy()))
+        out = []
+        for uid, g in iter_series(history):
+            if uid not in by_id.index:
+                continue
+            y = g[Y].to_numpy(dtype=float)
+            ds = g[DS].to_numpy()
+            step = infer_step(g[DS])
+            for cut in by_id[uid]:
+                end = int(np.searchsorted(ds, cut, side="right"))
+                cols = self._one(uid, y[:end], horizon, quantiles)
+                frame = pd.DataFrame(cols)
+                frame.insert(1, "cutoff", ds[end - 1])
+                frame.insert(2, DS, future_ds(ds[end - 1], horizon, step))
+                out.append(frame)
+        frame = pd.concat(out, ignore_index=True)
+        frame.insert(4, "model", self.name)
+        return frame
+
+
+def clone(forecaster: BaseForecaster) -> BaseForecaster:
+    """A new, unfitted forecaster with the same parameters and alias."""
+    params = {k: copy.deepcopy(v) for k, v in forecaster.get_params().items()}
+    new = type(forecaster)(**params)
+    new.name = forecaster.name
+    return new
+
+
+def _check_horizon(horizon: object) -> int:
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
+        raise ValueError(f"horizon must be a positive integer, got {horizon!r}.")
+    return int(horizon)
+
+
+def _stack(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    keys = parts[0].keys()
+    return pd.DataFrame({k: np.concatenate([p[k] for p in parts]) for k in keys})
+
+
+def _as_array(mapped: pd.Series, history: pd.DataFrame) -> np.ndarray:
+    """Cutoffs aligned to history rows; rows of series without a cutoff compare False."""
+    values = mapped.to_numpy()
+    if pd.api.types.is_datetime64_any_dtype(history[DS]):
+        return pd.to_datetime(mapped).to_numpy()
+    return np.where(pd.isna(values), -np.inf, values).astype(float)

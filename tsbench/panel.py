@@ -1,0 +1,106 @@
+"""The long panel and forecast-frame data model shared by every part of tsbench."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from tsbench.errors import DataError
+
+__all__ = [
+    "ID",
+    "DS",
+    "Y",
+    "FORECAST_COLUMNS",
+    "quantile_column",
+    "quantile_columns",
+    "check_panel",
+    "iter_series",
+    "series_lengths",
+]
+
+ID, DS, Y = "unique_id", "ds", "y"
+#: Columns of every forecast frame, in order; ``q_<level>`` columns may follow.
+FORECAST_COLUMNS = ["unique_id", "cutoff", "ds", "h", "model", "y_pred"]
+
+
+def quantile_column(level: float) -> str:
+    """Name of the forecast column holding quantile ``level`` (e.g. ``q_0.1``)."""
+    return f"q_{float(level):g}"
+
+
+def quantile_columns(levels: Sequence[float]) -> list[str]:
+    """Names of the quantile columns for ``levels``, in the given order."""
+    return [quantile_column(q) for q in levels]
+
+
+def check_panel(panel: pd.DataFrame, what: str = "panel") -> pd.DataFrame:
+    """Validate a long panel and return it sorted by ``unique_id`` and ``ds``.
+
+    Parameters
+    ----------
+    panel
+        Frame with columns ``unique_id``, ``ds`` and ``y``.
+    what
+        How the panel is called in error messages (e.g. ``"training data"``).
+
+    Raises
+    ------
+    DataError
+        If a column is missing, ``y`` is not numeric, or a series has
+        duplicate timestamps.
+    """
+    if not isinstance(panel, pd.DataFrame):
+        raise DataError(f"{what}: expected a pandas DataFrame, got {type(panel).__name__}.")
+    missing = [c for c in (ID, DS, Y) if c not in panel.columns]
+    if missing:
+        raise DataError(
+            f"{what}: missing column(s) {missing}; a panel needs columns "
+            f"'unique_id', 'ds' and 'y' (got {list(panel.columns)})."
+        )
+    if not pd.api.types.is_numeric_dtype(panel[Y]):
+        raise DataError(f"{what}: column 'y' must be numeric, got dtype {panel[Y].dtype}.")
+    if panel.empty:
+        raise DataError(f"{what}: the panel has no rows.")
+    ordered = _is_sorted(panel)
+    if not ordered:
+        panel = panel.sort_values([ID, DS], kind="stable").reset_index(drop=True)
+    dup = panel.duplicated([ID, DS])
+    if dup.any():
+        row = panel.loc[dup.idxmax()]
+        raise DataError(
+            f"{what}: series '{row[ID]}' has duplicate timestamp {row[DS]!r}; "
+            "each (unique_id, ds) pair must appear once."
+        )
+    return panel
+
+
+def _is_sorted(panel: pd.DataFrame) -> bool:
+    ids = panel[ID].to_numpy()
+    ds = panel[DS].to_numpy()
+    if len(ids) < 2:
+        return True
+    same = ids[1:] == ids[:-1]
+    try:
+        ids_ok = bool(np.all(ids[1:][~same] > ids[:-1][~same]))
+    except TypeError:
+        return False
+    return ids_ok and bool(np.all(ds[1:][same] > ds[:-1][same]))
+
+
+def iter_series(panel: pd.DataFrame) -> Iterator[tuple[object, pd.DataFrame]]:
+    """Yield ``(unique_id, frame)`` for each series of a sorted panel, without copying."""
+    ids = panel[ID].to_numpy()
+    if len(ids) == 0:
+        return
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    ends = np.r_[starts[1:], len(ids)]
+    for s, e in zip(starts, ends):
+        yield ids[s], panel.iloc[s:e]
+
+
+def series_lengths(panel: pd.DataFrame) -> pd.Series:
+    """Number of observations of each series, indexed by ``unique_id``."""
+    return panel.groupby(ID, sort=False).size()

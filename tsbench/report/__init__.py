@@ -1,0 +1,1 @@
+"""Result tables and reports, all derived from the forecast and metric frames."""
