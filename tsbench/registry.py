@@ -20,6 +20,8 @@ BUILTINS: dict[str, str] = {
     "seasonal_naive": "tsbench.forecasters.baselines:SeasonalNaive",
     "mean": "tsbench.forecasters.baselines:HistoricalMean",
     "moving_average": "tsbench.forecasters.baselines:MovingAverage",
+    "lstm": "tsbench.forecasters.neural.lstm:LSTMForecaster",
+    "transformer": "tsbench.forecasters.neural.transformer:TransformerForecaster",
 }
 
 
@@ -98,7 +100,9 @@ def _install_hint(exc: ImportError) -> str:
         "lightgbm": "Install it with: pip install 'tsbench[lightgbm]'",
     }
     name = (getattr(exc, "name", None) or "").split(".")[0]
-    return hints.get(name, "Is the package that provides it installed?")
+    hint = hints.get(name, "Is the package that provides it installed?")
+    command = hint.partition(": ")[2]
+    return "" if command and command in str(exc) else hint  # the module gave the hint already
 
 
 def make_forecaster(alias: str, model: str, params: dict[str, Any] | None = None):
