@@ -42,15 +42,18 @@ def experiment(seed: int):
     )
 
 
-def run(threads: int, device: str, seed: int, params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Backtest the random walk and both neural models; return timings and MASE per series."""
+def run(threads: int, device: str, seed: int, params: dict, quantiles=()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Backtest the random walk and both neural models; return timings and MASE per series.
+
+    With two ``quantiles``, the timings also give the share of actuals inside that interval.
+    """
     exp = experiment(seed)
     panel, _ = load_panel(exp.data)
     plans = plan_backtest(panel, exp.backtest)
     forecasters = [make_forecaster("random_walk", "naive")] + [
         make_forecaster(m, m, {"num_threads": threads, "device": device, **params}) for m in MODELS
     ]
-    cells = plan_cells(panel, plans, forecasters, exp.backtest.horizon, (), exp.seed)
+    cells = plan_cells(panel, plans, forecasters, exp.backtest.horizon, tuple(quantiles), exp.seed)
     forecasts, timings = [], []
     for cell in cells:
         started = time.perf_counter()
@@ -58,10 +61,15 @@ def run(threads: int, device: str, seed: int, params: dict) -> tuple[pd.DataFram
         if result.error:
             raise RuntimeError(f"{cell.alias}: {result.error}\n{result.traceback}")
         forecasts.append(result.forecasts)
-        if cell.alias in MODELS:
-            timings.append({"model": cell.alias, "threads": threads, "device": device,
-                            "fit_s": result.meta["fit_time"], "predict_40_origins_s": result.meta["predict_time"],
-                            "cell_s": time.perf_counter() - started})
+        row = {"model": cell.alias, "threads": threads, "device": device,
+               "fit_s": result.meta["fit_time"], "predict_40_origins_s": result.meta["predict_time"],
+               "cell_s": time.perf_counter() - started}
+        if len(quantiles) == 2:
+            fc = result.forecasts
+            lo, hi = (f"q_{q:g}" for q in sorted(quantiles))
+            row["coverage"] = float(((fc["y"] >= fc[lo]) & (fc["y"] <= fc[hi])).mean())
+        if cell.alias in MODELS or len(quantiles) == 2:
+            timings.append(row)
     metrics = evaluate(pd.concat(forecasts, ignore_index=True), panel, ["mase"])
     mase = metrics[metrics["h"] == 0].pivot_table(index="unique_id", columns="model", values="value")
     return pd.DataFrame(timings), mase
@@ -80,12 +88,17 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", help="'cpu', 'cuda' or 'auto'")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-steps", type=int, default=None, help="override the models' step budget")
+    parser.add_argument("--quantiles", type=float, nargs=2, default=(), help="also forecast this interval")
     args = parser.parse_args()
     params = {} if args.max_steps is None else {"max_steps": args.max_steps}
     print(f"python {platform.python_version()}, {platform.machine()}, device {args.device}")
     mase = None
     for threads in args.threads:
-        timing, mase = run(threads, args.device, args.seed, params)
+        timing, mase = run(threads, args.device, args.seed, params, args.quantiles)
+        if len(args.quantiles) == 2:  # one row per random-walk cell: summarise them
+            timing = timing.groupby("model", as_index=False).agg(
+                {"threads": "first", "device": "first", "fit_s": "sum", "predict_40_origins_s": "sum",
+                 "cell_s": "sum", "coverage": "mean"})
         print(markdown(timing.round(2)), "\n")
     summary = pd.concat([mase.mean().rename("mean MASE"), (mase.mean() / mase.mean()["random_walk"]).rename("vs random walk")], axis=1)
     print(markdown(mase.round(3).reset_index()), "\n")
