@@ -13,8 +13,9 @@ from tsbench.errors import TsbenchError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Fair, reproducible backtests of forecasting models on financial series.")
-console = Console()
-err_console = Console(stderr=True)
+# Wide when output is piped, so tables and messages are not cut at 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 200)
+err_console = Console(stderr=True, soft_wrap=True)
 
 __all__ = ["app", "main"]
 
@@ -33,7 +34,7 @@ def run(
 
     experiment = load_experiment(file)
     result = run_experiment(experiment, base_dir=file.parent, output=output, fresh=fresh, progress=not quiet)
-    console.print(leaderboard_markdown(result.leaderboard, title=f"{experiment.name}: leaderboard"), markup=False)
+    print(leaderboard_markdown(result.leaderboard, title=f"{experiment.name}: leaderboard"))
     console.print(f"results: {result.run_dir}  ({result.computed} cells computed, {result.reused} reused)")
     if result.failures:
         models = sorted({f["model"] for f in result.failures})
@@ -54,7 +55,7 @@ def validate(file: Path = typer.Argument(..., help="Experiment file (YAML).")) -
     from tsbench.config import load_experiment
 
     experiment = load_experiment(file)
-    console.print(f"{file}: valid ({len(experiment.data)} data source(s), "
+    print(f"{file}: valid ({len(experiment.data)} data source(s), "
                   f"{len(experiment.forecasters)} forecaster(s), metrics: {', '.join(experiment.metric_names())})")
 
 
@@ -79,7 +80,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except TsbenchError as exc:
-        err_console.print(f"error: {exc}", markup=False, highlight=False)
+        print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

@@ -23,19 +23,26 @@ def infer_step(ds: pd.Series | np.ndarray) -> object:
         diffs = np.diff(np.asarray(values, dtype=np.int64))
         vals, counts = np.unique(diffs, return_counts=True)
         return int(vals[np.argmax(counts)])
-    diffs = np.diff(values.asi8) // 10**3  # microseconds, whatever the unit
+    diffs = np.diff(values.to_numpy().astype("datetime64[s]").astype(np.int64))
     vals, counts = np.unique(diffs, return_counts=True)
-    mode_days = vals[np.argmax(counts)] / 86_400e6
+    mode_days = vals[np.argmax(counts)] / 86_400
     if 0.99 < mode_days < 1.01 or (2.9 < mode_days < 3.1):
-        if not np.any(values.dayofweek >= 5):
+        if not np.any(values.day_of_week >= 5):
             return pd.offsets.BDay(1)
         return pd.offsets.Day(1)
-    freq = pd.infer_freq(values[-min(len(values), 50):])
-    if freq is not None:
-        return pd.tseries.frequencies.to_offset(freq)
-    if 27 <= mode_days <= 32:
-        return pd.DateOffset(months=1)
-    return pd.Timedelta(days=float(mode_days))
+    for low, high, offset in _CALENDAR_STEPS:
+        if low <= mode_days <= high:
+            return offset
+    return pd.Timedelta(seconds=float(vals[np.argmax(counts)]))
+
+
+# (shortest, longest typical gap in days, offset): weekly, monthly, quarterly, yearly data
+_CALENDAR_STEPS = (
+    (6.5, 7.5, pd.DateOffset(weeks=1)),
+    (27.0, 32.0, pd.DateOffset(months=1)),
+    (88.0, 93.0, pd.DateOffset(months=3)),
+    (364.0, 367.0, pd.DateOffset(years=1)),
+)
 
 
 def future_ds(last: object, horizon: int, step: object) -> np.ndarray:
@@ -57,6 +64,6 @@ def describe_frequency(step: object) -> str:
         return "business daily"
     if isinstance(step, pd.offsets.Day):
         return "daily"
-    if isinstance(step, (pd.offsets.MonthBegin, pd.offsets.MonthEnd)):
+    if isinstance(step, pd.DateOffset) and step.kwds in ({"months": 1},):
         return "monthly"
     return str(step)
