@@ -52,6 +52,7 @@ def test_split_protocol_uses_every_test_origin_and_one_fit():
     assert plan.cutoffs[0] == 79 and plan.cutoffs[-1] == 95 and len(plan.cutoffs) == 17
     assert plan.blocks == (tuple(range(17)),)
     assert plan.train_slice(0) == slice(0, 80)
+    assert plan.scaler_rows == 70
     assert plan.context_slice(5) == slice(61, 85)
 
 
