@@ -41,6 +41,7 @@ def test_a_good_file_parses(write_experiment):
         ("[mae,", "[mea,", r"metrics.0: unknown metric 'mea'; expected one of \["),
         ("baseline: rw", "baseline: rx", r"baseline 'rx' is not a forecaster name; expected one of \['rw', 'ma'\]"),
         ("name: ma,", "name: rw,", r"forecaster name 'rw' is used by forecasters\[0\] and forecasters\[1\]; give each forecaster a unique 'name'"),
+        ("step: 5}", "step: 5, window: sliding}", r"backtest.window: Input should be 'expanding' or a valid integer \(got 'sliding'\)"),
         ("origins: 3, ", "", r"give exactly one of 'origins' \(a count\) or 'start'"),
     ],
 )

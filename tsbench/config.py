@@ -190,10 +190,14 @@ def parse_experiment(raw: Any, where: str = "<experiment>", check_models: bool =
 
 
 def _format_errors(exc: ValidationError, where: str) -> str:
-    lines = []
+    """One line per key path; the alternatives of a union are merged into one 'expected' list."""
+    by_loc: dict[str, list[dict]] = {}
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-after"))
-        loc = _tidy(loc)
+        loc = _tidy(".".join(str(p) for p in err["loc"] if not str(p).startswith("function-after")))
+        by_loc.setdefault(loc, []).append(err)
+    lines = []
+    for loc, errs in by_loc.items():
+        err = errs[0]
         if err["type"] == "extra_forbidden":
             parent = _model_at(err["loc"][:-1])
             allowed = ", ".join(parent.model_fields) if parent else "see the documentation"
@@ -201,11 +205,13 @@ def _format_errors(exc: ValidationError, where: str) -> str:
         elif err["type"] == "missing":
             lines.append(f"{where}: {loc}: required key is missing")
         else:
-            msg = err["msg"].removeprefix("Value error, ")
             got = err.get("input")
             shown = "" if isinstance(got, dict) or got is None else f" (got {got!r})"
-            lines.append(f"{where}: {loc or '(top level)'}: {msg}{shown}")
-    return "\n".join(dict.fromkeys(lines))
+            msgs = [e["msg"].removeprefix("Value error, ") for e in errs]
+            if len(msgs) > 1 and all(m.startswith("Input should be ") for m in msgs):
+                msgs = ["Input should be " + " or ".join(m.removeprefix("Input should be ").split(",")[0] for m in msgs)]
+            lines.append(f"{where}: {loc or '(top level)'}: {'; '.join(dict.fromkeys(msgs))}{shown}")
+    return "\n".join(lines)
 
 
 def _tidy(loc: str) -> str:
