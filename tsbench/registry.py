@@ -201,7 +201,7 @@ def _install_hint(exc: ImportError) -> str:
         "lightgbm": "Install it with: pip install 'tsbench[lightgbm]'",
     }
     name = (getattr(exc, "name", None) or "").split(".")[0]
-    return hints.get(name, "Is the package that provides it installed?")
+    return hints.get(name, "Install the package that provides it, or run tsbench from the folder that holds the module.")
 
 
 def engine_class(model: str) -> type:

@@ -8,6 +8,7 @@ exactly these checks, so a plugin author runs what tsbench runs.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import random
 import sys
@@ -127,6 +128,7 @@ def check_forecaster(
     try:
         forecaster = adapt_instance(forecaster)
         tags = forecaster.all_tags()
+        report.forecaster = repr(forecaster)
     except PluginError as exc:
         report.results.append(CheckResult("follows the forecaster contract", False, str(exc)))
         return _finish(report, raise_on_failure)
@@ -171,7 +173,10 @@ def _finish(report: ConformanceReport, raise_on_failure: bool) -> ConformanceRep
 
 def _fresh(forecaster, seed: int):
     """An unfitted clone, seeded as the backtest engine seeds each cell."""
-    model = clone(forecaster)
+    return _seeded(clone(forecaster), seed)
+
+
+def _seeded(model, seed: int):
     params = model.get_params()
     for name in ("seed", "random_state"):
         if name in params and params[name] is None:
@@ -288,14 +293,14 @@ def check_no_lookahead(forecaster, horizon: int = 5, seed: int = 0) -> CheckResu
     """Data after a cutoff must never change the forecast made at that cutoff.
 
     On a panel no earlier check has used: (1) fit up to cutoff ``c0`` and forecast
-    at ``c0`` and at a later cutoff ``c1`` from contexts that end there; (2) ask
+    at ``c0``; (2) show a fresh instance the whole panel, future included (fit
+    and predict on it), then fit a new instance up to ``c0`` and forecast at
+    ``c0`` again: the forecast must not change. A forecaster that keeps data
+    across instances (a class attribute, a module-level cache) and reads the
+    future from it fails here. (3) Forecast at a later cutoff ``c1`` too, and ask
     ``predict_origins`` for both cutoffs given a history whose values after
     ``c1`` are replaced by noise: a forecaster that slices correctly gives the
-    same forecasts; (3) show a fresh instance the whole panel, future included
-    (fit and predict on it); then fit a new instance up to ``c0`` and forecast
-    at ``c0`` again: the forecast must equal the first one. A forecaster that
-    keeps data across instances (a class attribute, a module-level cache) and
-    reads the future from it fails (3).
+    same forecasts as ``predict`` from contexts that end at the cutoffs.
     """
     forecaster = _adapted(forecaster)
     k = next(_FRESH_PANELS)
@@ -303,9 +308,17 @@ def check_no_lookahead(forecaster, horizon: int = 5, seed: int = 0) -> CheckResu
     panel = synthetic_panel(2, length, seed=10_007 + k, prefix=f"lookahead{k}_")
     c0, c1 = length - 25, length - 20
     train, context1 = _head(panel, c0 + 1), _head(panel, c1 + 1)
-    model = _fresh(forecaster, seed).fit(train)
-    reference = pd.concat([model.predict(train, horizon), model.predict(context1, horizon)], ignore_index=True)
+    first = _fresh(forecaster, seed).fit(train).predict(train, horizon)
 
+    _fresh(forecaster, seed).fit(panel).predict(panel, horizon)  # the future is now known to the process
+    model = _fresh(forecaster, seed).fit(train)
+    again = model.predict(train, horizon)
+    if not _same(first, again):
+        return _fail("after an instance was shown the data past the cutoff, a new instance fitted up to the "
+                     "cutoff forecast differently: the forecaster keeps data across instances (e.g. in a class "
+                     "attribute) and reads the future from it (or it is not deterministic)")
+
+    reference = pd.concat([again, model.predict(context1, horizon)], ignore_index=True)
     noisy = panel.copy()
     after = noisy.groupby(ID, sort=False).cumcount().to_numpy() > c1
     noise = np.random.default_rng(k).normal(0, 50, after.sum())
@@ -317,13 +330,6 @@ def check_no_lookahead(forecaster, horizon: int = 5, seed: int = 0) -> CheckResu
     if not _same(reference, batched):
         return _fail("predict_origins gave other forecasts at a cutoff than predict from the context ending "
                      "there, when the history after the cutoff was changed: it reads data past the cutoff")
-
-    _fresh(forecaster, seed).fit(panel).predict(panel, horizon)  # the future is now known to the process
-    again = _fresh(forecaster, seed).fit(train).predict(train, horizon)
-    if not _same(reference[reference["cutoff"] == reference.groupby(ID)["cutoff"].transform("min")], again):
-        return _fail("after an instance was shown the data past the cutoff, a new instance fitted up to the "
-                     "cutoff forecast differently: the forecaster keeps data across instances (e.g. in a class "
-                     "attribute) and reads the future from it (or it is not deterministic)")
     return _ok()
 
 
@@ -347,17 +353,21 @@ def _check_clone(forecaster, length: int, seed: int) -> CheckResult:
     rebuilt = type(forecaster)(**params).get_params()
     if not _equal(rebuilt, params):
         return _fail(f"{type(forecaster).__name__}(**get_params()).get_params() gave {rebuilt!r}, expected {params!r}")
+    panel = synthetic_panel(1, length, seed=seed)
+    original = _seeded(copy.deepcopy(forecaster), seed).fit(panel).predict(panel, 3)
     model = _fresh(forecaster, seed)
     before = model.get_params()
-    panel = synthetic_panel(1, length, seed=seed)
     model.fit(panel)
+    if not _same(original, model.predict(panel, 3)):
+        return _fail("a clone forecasts differently from the original: get_params() does not return "
+                     "every value the constructor stored")
     if not _equal(model.get_params(), before):
         return _fail("fit changed the constructor parameters; store fitted state in attributes ending in '_'")
-    copy = clone(model)
-    if copy.name != model.name:
-        return _fail(f"clone lost the alias: {copy.name!r} instead of {model.name!r}")
+    twin = clone(model)
+    if twin.name != model.name:
+        return _fail(f"clone lost the alias: {twin.name!r} instead of {model.name!r}")
     try:
-        copy.predict(panel, 1)
+        twin.predict(panel, 1)
     except NotFittedError:
         return _ok()
     return _fail("a clone of a fitted forecaster can predict: clone must give an unfitted forecaster")
