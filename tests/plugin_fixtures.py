@@ -188,3 +188,13 @@ class BadTags:
 def not_a_class(train):
     """A function where a class is expected."""
     return train
+
+
+class ExplodingConstructor(LocalForecaster):
+    """Its constructor fails for a reason that has nothing to do with the parameters."""
+
+    def __init__(self, window=3):
+        raise RuntimeError("cannot reach the licence server")
+
+    def _predict_one(self, state, y, horizon):
+        return np.full(horizon, y[-1])

@@ -170,6 +170,7 @@ def test_protocol_only_plugin_is_adapted_for_the_engine():
         ("plugin_fixtures:TakesKwargs", r"constructor takes \*kwargs"),
         ("plugin_fixtures:RenamesParams", r"get_params\(\) failed.*self.window = window"),
         ("plugin_fixtures:BadTags", r"'tags' must be a mapping"),
+        ("plugin_fixtures:ExplodingConstructor", r"constructor raised RuntimeError: cannot reach the licence"),
         ("plugin_fixtures:Missing", r"has no attribute 'Missing'"),
         ("no_such_module_xyz:Model", r"cannot import module 'no_such_module_xyz'"),
     ],

@@ -23,6 +23,7 @@ _EXPORTS = {
     "RunResult": "tsbench.runner",
     "make_forecaster": "tsbench.registry",
     "available_models": "tsbench.registry",
+    "check_forecaster": "tsbench.testing",
     "evaluate": "tsbench.metrics",
     "load_panel": "tsbench.data.loader",
     "TsbenchError": "tsbench.errors",
@@ -41,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from tsbench.forecasters.base import BaseForecaster, Forecaster, LocalForecaster, clone
     from tsbench.metrics import evaluate
     from tsbench.registry import available_models, make_forecaster
+    from tsbench.testing import check_forecaster
     from tsbench.runner import RunResult, run_experiment
 
 

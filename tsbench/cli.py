@@ -81,7 +81,7 @@ def models(
     targets: list[str] = typer.Argument(None, help="Dotted paths 'package.module:Class' to check and list too."),
 ) -> None:
     """List every forecaster: built-ins, installed plugins and given dotted paths, with tags and parameters."""
-    from tsbench.registry import describe_models
+    from tsbench.registry import REQUIRED, describe_models
 
     _import_from_cwd()
     infos = describe_models(tuple(targets or ()))
@@ -92,7 +92,7 @@ def models(
         if info.error:
             console.print(f"    error: {info.error}", markup=False, style="red")
             continue
-        params = ", ".join(f"{k}={v}" if isinstance(v, str) and v.startswith("<") else f"{k}={v!r}" for k, v in info.params.items())
+        params = ", ".join(f"{k}={v}" if v is REQUIRED else f"{k}={v!r}" for k, v in info.params.items())
         console.print(f"    tags: {_format_tags(info.tags)}", markup=False)
         console.print(f"    parameters: {params or '-'}", markup=False)
     broken = [i.spec.name for i in infos if i.error]

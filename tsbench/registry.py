@@ -16,6 +16,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "ModelSpec",
     "ModelInfo",
+    "REQUIRED",
     "available_models",
     "describe_models",
     "resolve",
@@ -146,7 +147,9 @@ def _check_class(spec: ModelSpec, obj: Any) -> None:
         raise PluginError(f"{spec.label}: {obj.__name__} lacks method(s) {missing}. {how}")
     tags = getattr(obj, "tags", {})
     if not isinstance(tags, Mapping):
-        raise PluginError(f"{spec.label}: 'tags' must be a mapping such as {{'global': True}}, got {type(tags).__name__}.")
+        raise PluginError(
+            f"{spec.label}: 'tags' must be a mapping such as {{'global': True}}, got {type(tags).__name__}."
+        )
     calls = {"fit": ("train",), "predict": ("context", 1)}
     if tags.get("quantiles"):
         calls["predict"] = ("context", 1, (0.5,))
@@ -182,16 +185,9 @@ def _unimplemented(cls: type) -> list[str]:
 
 
 def _check_constructor(spec: ModelSpec, cls: type) -> None:
-    try:
-        sig = inspect.signature(cls)
-    except (TypeError, ValueError) as exc:
-        raise PluginError(f"{spec.label}: cannot read the constructor's signature: {exc}.") from exc
-    variadic = [p.name for p in sig.parameters.values() if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-    if variadic:
-        raise PluginError(
-            f"{spec.label}: the constructor takes *{variadic[0]}; it must name each parameter "
-            "(def __init__(self, window=20)) so that parameters can be read back and the model cloned."
-        )
+    from tsbench.forecasters.adapter import constructor_params
+
+    constructor_params(cls, spec.label)
 
 
 def _install_hint(exc: ImportError) -> str:
@@ -201,7 +197,9 @@ def _install_hint(exc: ImportError) -> str:
         "lightgbm": "Install it with: pip install 'tsbench[lightgbm]'",
     }
     name = (getattr(exc, "name", None) or "").split(".")[0]
-    return hints.get(name, "Install the package that provides it, or run tsbench from the folder that holds the module.")
+    return hints.get(
+        name, "Install the package that provides it, or run tsbench from the folder that holds the module."
+    )
 
 
 def engine_class(model: str) -> type:

@@ -139,8 +139,10 @@ def check_forecaster(
     ]
     if not tags.get("requires_timestamps"):
         checks += [
-            ("output frame: one series, horizon 1, integer ds", lambda: _check_output(forecaster, 1, 1, False, n, seed)),
-            ("output frame: many series, horizon 5, integer ds", lambda: _check_output(forecaster, 3, 5, False, n, seed)),
+            ("output frame: one series, horizon 1, integer ds",
+             lambda: _check_output(forecaster, 1, 1, False, n, seed)),
+            ("output frame: many series, horizon 5, integer ds",
+             lambda: _check_output(forecaster, 3, 5, False, n, seed)),
         ]
     checks += [
         ("predict before fit raises NotFittedError", lambda: _check_not_fitted(forecaster, n)),
@@ -153,7 +155,8 @@ def check_forecaster(
     if tags.get("quantiles"):
         checks.append(("quantiles ordered", lambda: _check_quantiles(forecaster, tuple(quantiles), n, seed)))
     else:
-        checks.append(("bad input: quantiles when unsupported", lambda: _check_bad_predict(forecaster, n, seed, 3, (0.5,))))
+        checks.append(("bad input: quantiles when unsupported",
+                       lambda: _check_bad_predict(forecaster, n, seed, 3, (0.5,))))
     for name, run in checks:
         try:
             result = run()

@@ -20,7 +20,15 @@ from tsbench.errors import PluginError
 from tsbench.forecasters.base import BaseForecaster
 from tsbench.panel import ID, quantile_columns
 
-__all__ = ["ProtocolAdapter", "adapt_class", "adapt_instance", "needs_adapter", "plugin_label"]
+__all__ = [
+    "ProtocolAdapter",
+    "adapt_class",
+    "adapt_instance",
+    "check_plugin_output",
+    "constructor_params",
+    "needs_adapter",
+    "plugin_label",
+]
 
 #: Attribute names the adapter itself uses; a plugin parameter may not take them.
 _RESERVED = {"name", "tags", "fit", "predict", "predict_origins", "get_params", "plugin_", "is_fitted_"}
@@ -154,10 +162,13 @@ def adapt_class(cls: type) -> type[ProtocolAdapter]:
     if cls in _ADAPTERS:
         return _ADAPTERS[cls]
     label = plugin_label(cls)
-    params = _constructor_params(cls, label)
+    params = constructor_params(cls, f"plugin {label}")
+    clash = sorted(set(params) & _RESERVED)
+    if clash:
+        raise PluginError(f"plugin {label}: constructor parameter(s) {clash} clash with names the engine uses.")
     tags = getattr(cls, "tags", {})
     if not isinstance(tags, Mapping):
-        raise PluginError(f"plugin {label}: 'tags' must be a mapping such as {{'global': True}}, got {type(tags).__name__}.")
+        raise PluginError(f"plugin {label}: 'tags' must be a mapping, got {type(tags).__name__}.")
     name = getattr(cls, "name", None)
     attrs = {
         "plugin_class": cls,
@@ -200,23 +211,21 @@ def adapt_instance(forecaster: object) -> BaseForecaster:
     return wrapped
 
 
-def _constructor_params(cls: type, label: str) -> list[str]:
+def constructor_params(cls: type, label: str) -> list[str]:
+    """The constructor's parameter names; :class:`PluginError` (prefixed ``label``) if it cannot be cloned."""
     try:
         sig = inspect.signature(cls)
     except (TypeError, ValueError) as exc:
-        raise PluginError(f"plugin {label}: cannot read the constructor's signature: {exc}.") from exc
+        raise PluginError(f"{label}: cannot read the constructor's signature: {exc}.") from exc
     variadic = [p.name for p in sig.parameters.values() if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     if variadic:
         raise PluginError(
-            f"plugin {label}: the constructor takes *{variadic[0]}; it must list each parameter by name "
-            "(def __init__(self, window=20)) so parameters can be read back and the model cloned."
+            f"{label}: the constructor takes *{variadic[0]}; it must name each parameter "
+            "(def __init__(self, window=20)) so that parameters can be read back and the model cloned."
         )
     positional = [p.name for p in sig.parameters.values() if p.kind is p.POSITIONAL_ONLY]
     if positional:
-        raise PluginError(f"plugin {label}: constructor parameter(s) {positional} are positional-only; make them keywords.")
-    clash = sorted(set(sig.parameters) & _RESERVED)
-    if clash:
-        raise PluginError(f"plugin {label}: constructor parameter(s) {clash} clash with names the engine uses; rename them.")
+        raise PluginError(f"{label}: constructor parameter(s) {positional} are positional-only; make them keywords.")
     return list(sig.parameters)
 
 
