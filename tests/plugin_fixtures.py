@@ -20,6 +20,10 @@ class PlainMean:
         self.window = window
         self.seed = seed
 
+    def check_params(self):
+        if not isinstance(self.window, int) or self.window < 1:
+            raise ValueError(f"window must be a positive integer, got {self.window!r}")
+
     def fit(self, train):
         self.n_series_ = train["unique_id"].nunique()
         return self

@@ -159,6 +159,8 @@ def test_protocol_only_plugin_is_adapted_for_the_engine():
     assert twin.get_params() == {"window": 3, "seed": 7} and not hasattr(twin, "plugin_")
     with pytest.raises(ConfigError, match=r"no parameter\(s\) \['size'\].*\['window', 'seed'\]"):
         make_forecaster("pm", "plugin_fixtures:PlainMean", {"size": 3})
+    with pytest.raises(ConfigError, match="window must be a positive integer, got 0"):
+        make_forecaster("pm", "plugin_fixtures:PlainMean", {"window": 0})
 
 
 @pytest.mark.parametrize(

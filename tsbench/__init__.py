@@ -42,8 +42,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from tsbench.forecasters.base import BaseForecaster, Forecaster, LocalForecaster, clone
     from tsbench.metrics import evaluate
     from tsbench.registry import available_models, make_forecaster
-    from tsbench.testing import check_forecaster
     from tsbench.runner import RunResult, run_experiment
+    from tsbench.testing import check_forecaster
 
 
 def __getattr__(name: str):

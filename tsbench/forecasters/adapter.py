@@ -93,6 +93,13 @@ class ProtocolAdapter(BaseForecaster):
         """The plugin's constructor arguments, as this instance holds them."""
         return {n: getattr(self, n) for n in self.plugin_params}
 
+    def check_params(self) -> None:
+        """Build the plugin once, so that its constructor and ``check_params`` reject bad values early."""
+        plugin = self.plugin_class(**self.get_params())
+        check = getattr(plugin, "check_params", None)
+        if callable(check):
+            check()
+
     def __reduce__(self):
         # The adapter class is made at run time, so pickle it by its plugin class.
         return (_rebuild, (self.plugin_class, self.__dict__.copy()))
