@@ -55,6 +55,17 @@ def test_protocol_only_plugin_passes_and_wrong_output_names_the_plugin():
                           for r in failed if r.name.startswith("output frame"))
 
 
+def test_missing_guards_fail_the_error_checks():
+    report = check_forecaster(fx.NoGuards())
+    assert set(report.failed_names) == {
+        "predict before fit raises NotFittedError", "bad input: training data without 'y'", "bad input: horizon 0",
+        "bad input: quantiles when unsupported",
+    }, str(report)
+    details = {r.name: r.detail for r in report.failed}
+    assert "instead of NotFittedError" in details["predict before fit raises NotFittedError"]
+    assert "KeyError" in details["bad input: training data without 'y'"]
+
+
 def test_non_deterministic_model_fails_determinism():
     assert "deterministic under a seed" in check_forecaster(fx.Noisy()).failed_names
 
