@@ -11,7 +11,7 @@ from typing import Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator, model_validator
 
-from tsbench.errors import ConfigError, TsbenchError
+from tsbench.errors import ConfigError, PluginError, TsbenchError
 
 __all__ = [
     "ColumnsSpec",
@@ -243,7 +243,7 @@ def _check_models(experiment: Experiment, where: str) -> None:
         try:
             make_forecaster(spec.name, spec.model, spec.params)
         except TsbenchError as exc:
-            key = "model" if "unknown model" in str(exc) else "params"
+            key = "model" if isinstance(exc, PluginError) or "unknown model" in str(exc) else "params"
             raise ConfigError(f"{where}: forecasters.{i}.{key} ({spec.name}): {exc}") from None
 
 
