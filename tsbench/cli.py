@@ -33,7 +33,8 @@ def run(
 
     experiment = load_experiment(file)
     result = run_experiment(experiment, base_dir=file.parent, output=output, fresh=fresh, progress=not quiet)
-    console.print(leaderboard_markdown(result.leaderboard, title=f"{experiment.name}: leaderboard"), markup=False)
+    console.print(leaderboard_markdown(result.leaderboard, title=f"{experiment.name}: leaderboard",
+                                       scales=result.scales), markup=False)
     console.print(f"results: {result.run_dir}  ({result.computed} cells computed, {result.reused} reused)")
     if result.failures:
         models = sorted({f["model"] for f in result.failures})
