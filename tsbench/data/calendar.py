@@ -93,7 +93,7 @@ def periods_per_year(step: object) -> float:
         for unit, per_year in (("months", 12.0), ("years", 1.0), ("weeks", 52.0), ("days", 365.0)):
             if unit in step.kwds:
                 return per_year / step.kwds[unit]
-    if isinstance(step, pd.DateOffset):
+    if isinstance(step, pd.offsets.BaseOffset):
         code = step.freqstr.lstrip("0123456789-")[:1]
         per_year = {"W": 52.0, "M": 12.0, "Q": 4.0, "Y": 1.0, "A": 1.0}.get(code)
         if per_year is not None:
