@@ -15,12 +15,13 @@ from tsbench.backtest import plan_backtest, standardize
 from tsbench.cells import CellResult, plan_cells, run_cell
 from tsbench.config import Experiment, config_hash
 from tsbench.data.loader import load_panel_levels
+from tsbench.data.scales import levels_on_scale
 from tsbench.errors import DataError
 from tsbench.executors import make_executor
 from tsbench.manifest import build_manifest
 from tsbench.metric_plan import metric_scales, plan_metrics
 from tsbench.metrics import mase_scale
-from tsbench.panel import ID, Y
+from tsbench.panel import DS, ID, Y
 from tsbench.registry import make_forecaster
 from tsbench.periods import metrics_by_period, period_markdown, period_table
 from tsbench.report.tables import leaderboard, leaderboard_markdown
@@ -105,7 +106,7 @@ def _run(experiment, base_dir, run_dir, fresh, progress, started) -> RunResult:
     plans = plan_backtest(panel, experiment.backtest)
     if experiment.backtest.scale == "standard":
         panel = standardize(panel, plans)
-    _precheck_metrics(experiment, panel, plans)
+    _precheck_metrics(experiment, panel, plans, metric_plans, levels)
     forecasters = [make_forecaster(f.name, f.model, f.params) for f in experiment.forecasters]
     cells = plan_cells(panel, plans, forecasters, experiment.backtest.horizon, experiment.quantiles, experiment.seed)
     store = RunStore(run_dir)
@@ -166,22 +167,28 @@ def _progress_bar(enabled: bool):
     )
 
 
-def _precheck_metrics(experiment: Experiment, panel: pd.DataFrame, plans) -> None:
-    """Fail before any fitting when a metric cannot be computed on some series."""
-    names = experiment.metric_names()
-    if "mase" in names:
-        m = int(experiment.metric_params().get("mase", {}).get("season_length", 1))
-        train = pd.concat([g.iloc[: plans[str(uid)].cutoffs[0] + 1] for uid, g in panel.groupby(ID, sort=False)])
-        scale = mase_scale(train, m)
-        flat = scale[~(scale > 0)]
-        if len(flat):
-            raise DataError(
-                f"series '{flat.index[0]}' is constant over its first training window, so MASE's scale "
-                "would be zero. Drop the series, choose another target, or remove 'mase' from metrics."
-            )
-    if "mape" in names and (panel[Y] == 0).any():
-        uid = panel.loc[panel[Y] == 0, ID].iloc[0]
-        raise DataError(f"series '{uid}' has zeros, where MAPE is undefined; use smape or mase instead.")
+def _precheck_metrics(experiment: Experiment, panel: pd.DataFrame, plans, metric_plans=None, levels=None) -> None:
+    """Fail before any fitting when a metric cannot be computed on some series (on the scale it is scored on)."""
+    if metric_plans is None:
+        metric_plans = plan_metrics(experiment)
+    first_cut = {str(uid): g[DS].iloc[plans[str(uid)].cutoffs[0]] for uid, g in panel.groupby(ID, sort=False)}
+    for plan in metric_plans:
+        if plan.name not in ("mase", "mape"):
+            continue
+        data = panel if plan.scale == "target" or levels is None else levels_on_scale(levels, plan.scale)
+        if plan.name == "mase":
+            m = int(plan.params.get("season_length", 1))
+            train = data[(data[DS] <= data[ID].astype(str).map(first_cut)).to_numpy()]
+            scale = mase_scale(train, m)
+            flat = scale[~(scale > 0)]
+            if len(flat):
+                raise DataError(
+                    f"series '{flat.index[0]}' is constant over its first training window, so MASE's scale "
+                    "would be zero. Drop the series, choose another target, or remove 'mase' from metrics."
+                )
+        elif (data[Y] == 0).any():
+            uid = data.loc[data[Y] == 0, ID].iloc[0]
+            raise DataError(f"series '{uid}' has zeros, where MAPE is undefined; use smape or mase instead.")
 
 
 def _write_outputs(run_dir, experiment, forecasts, metrics, board, manifest, failures, scales=None) -> None:
