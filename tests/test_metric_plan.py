@@ -53,6 +53,8 @@ def test_quantile_metrics_need_quantiles_and_expand_intervals():
     got = plans_of(["crps", "coverage", "winkler_80"], quantiles=[0.05, 0.1, 0.5, 0.9, 0.95])
     assert got == [("crps", "target"), ("coverage_80", "target"), ("coverage_90", "target"),
                    ("winkler_80", "target")]
+    with pytest.raises(ConfigError, match="unknown option"):
+        experiment([{"coverage": {"interval": 80}}], quantiles=[0.1, 0.9])
     with pytest.raises(ConfigError, match="no such interval"):
         experiment(["width_50"], quantiles=[0.1, 0.9])
 
@@ -68,6 +70,10 @@ def test_trading_metrics_read_prices_with_the_trading_options():
     assert [(p.name, p.scale) for p in plans] == [("sharpe", "price"), ("turnover", "price")]
     assert plans[0].params == {"step": 5, "cost_bps": 10.0, "periods_per_year": None}
     assert plans[1].params["cost_bps"] == 2
+    with pytest.raises(ConfigError, match="invalid trading option"):
+        experiment([{"sharpe": {"step": 0}}])
+    with pytest.raises(ConfigError, match="unknown option"):
+        experiment([{"sharpe": {"horizon": 2}}])
     with pytest.raises(ConfigError, match="computed from prices"):
         experiment([{"sharpe": {"score_on": "log_return"}}])
 

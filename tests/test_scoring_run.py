@@ -54,3 +54,20 @@ def test_scores_on_price_match_a_price_target_run(tmp_path):
                               output=tmp_path / "b", progress=False).metrics
     rw = lambda m: m[m["model"] == "rw"].set_index("h")["value"]  # noqa: E731
     pd.testing.assert_series_equal(rw(on_log), rw(on_price), rtol=1e-9)
+
+
+def test_trading_on_integer_steps_needs_periods_per_year(tmp_path):
+    frame = pd.DataFrame({"t": range(120), "close": 40 + np.cumsum(np.random.default_rng(1).normal(0, 0.3, 120))})
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    raw = {
+        "name": "i",
+        "data": [{"source": "csv:p.csv", "target": "price", "columns": {"time": "t", "value": "close"}}],
+        "backtest": {"horizon": 1, "origins": 10},
+        "forecasters": [{"name": "drift", "model": "drift"}],
+        "metrics": ["sharpe"],
+    }
+    with pytest.raises(DataError, match="periods_per_year"):
+        run_experiment(parse_experiment(raw), base_dir=tmp_path, output=tmp_path / "o", progress=False)
+    raw["trading"] = {"periods_per_year": 12}
+    result = run_experiment(parse_experiment(raw), base_dir=tmp_path, output=tmp_path / "o", progress=False)
+    assert set(result.leaderboard["model"]) == {"drift", "buy_and_hold"}

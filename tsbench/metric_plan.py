@@ -75,13 +75,14 @@ def _plan_one(experiment, name: str, params: dict, targets: Sequence[str], where
     if scale not in (TARGET, *SCALES):
         raise ConfigError(f"{where}: score_on must be one of {[TARGET, *SCALES]}, got {scale!r}.")
     base = _base(name)
+    _check_params(name, params, where)
     if base in TRADING_METRICS:
         if explicit not in (None, "price"):
             raise ConfigError(
                 f"{where}: trading metrics are computed from prices; drop 'score_on: {explicit}' for this metric."
             )
         scale = "price"
-        params = {**experiment.trading.model_dump(), **params}
+        params = _trading_params(experiment, params, where)
     scales = list(targets) if scale == TARGET else [scale]
     if scale != TARGET and experiment.backtest.scale == "standard":
         raise ConfigError(
@@ -98,7 +99,6 @@ def _plan_one(experiment, name: str, params: dict, targets: Sequence[str], where
                 f"{SCALE_FREE_REPLACEMENT} instead."
             )
         return [MetricPlan(SCALE_FREE_REPLACEMENT, scale, {})]
-    _check_params(name, params, where)
     if base in QUANTILE_METRICS:
         converted_to = [] if scale == TARGET else [scale]
         return [MetricPlan(n, scale, params) for n in _quantile_names(experiment, name, base, converted_to, where)]
@@ -142,8 +142,22 @@ def _quantile_names(experiment, name: str, base: str, converted_to: Sequence[str
     return [name]
 
 
+def _trading_params(experiment, params: dict, where: str) -> dict:
+    from pydantic import ValidationError
+
+    from tsbench.config import TradingSpec
+
+    merged = {**experiment.trading.model_dump(), **params}
+    try:
+        return TradingSpec.model_validate(merged).model_dump()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"{where}: invalid trading option(s): {problems}.") from None
+
+
 def _check_params(name: str, params: Mapping[str, Any], where: str) -> None:
-    allowed = METRICS[name].needs() - {"train", "history", "scale"}
+    # the interval of coverage/width/winkler is chosen by name (coverage_80), not by option
+    allowed = METRICS[name].needs() - {"train", "history", "scale", "interval"}
     unknown = sorted(set(params) - allowed)
     if unknown:
         raise ConfigError(

@@ -20,7 +20,7 @@ from tsbench.errors import DataError
 from tsbench.executors import make_executor
 from tsbench.manifest import build_manifest
 from tsbench.metric_plan import metric_scales, plan_metrics
-from tsbench.metrics import mase_scale
+from tsbench.metrics import TRADING_METRICS, mase_scale
 from tsbench.panel import DS, ID, Y
 from tsbench.registry import make_forecaster
 from tsbench.periods import metrics_by_period, period_markdown, period_table
@@ -173,6 +173,12 @@ def _precheck_metrics(experiment: Experiment, panel: pd.DataFrame, plans, metric
         metric_plans = plan_metrics(experiment)
     first_cut = {str(uid): g[DS].iloc[plans[str(uid)].cutoffs[0]] for uid, g in panel.groupby(ID, sort=False)}
     for plan in metric_plans:
+        if plan.name in TRADING_METRICS and plan.params.get("periods_per_year") is None:
+            if not pd.api.types.is_datetime64_any_dtype(panel[DS]):
+                raise DataError(
+                    f"{plan.name} is annualised, but the series have integer steps, so the periods per year "
+                    "are unknown; set 'trading: {periods_per_year: N}' (e.g. 252 for trading days)."
+                )
         if plan.name not in ("mase", "mape"):
             continue
         data = panel if plan.scale == "target" or levels is None else levels_on_scale(levels, plan.scale)
