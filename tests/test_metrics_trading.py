@@ -105,3 +105,10 @@ def test_trading_metrics_are_not_split_by_step():
     assert set(out.loc[out["metric"] == "sharpe", "h"]) == {0}
     assert set(out.loc[out["metric"] == "mae", "h"]) == {0, 1}
     assert not METRICS["sharpe"].per_step and METRICS["sharpe"].higher_is_better
+
+
+def test_one_model_per_group():
+    two = pd.concat([one_step({0: 101.0}), one_step({0: 99.0}, model="n")], ignore_index=True)
+    two["y_last"] = 100.0
+    with pytest.raises(DataError, match="one model on one series"):
+        METRICS["hit_rate"].fn(two, ["unique_id"], history=HISTORY)

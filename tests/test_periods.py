@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tsbench.errors import DataError
 from tsbench.metric_plan import MetricPlan
 from tsbench.periods import metrics_by_period, period_markdown, period_masks, period_table
 from tsbench.scoring import score
@@ -18,6 +19,8 @@ def test_masks_cover_years_and_inclusive_named_periods():
     assert masks["2020"].tolist() == [False, True, True, True]
     assert masks["covid"].tolist() == [False, True, True, False]
     assert list(period_masks(pd.Series([3, 7, 12]), {"early": [0, 7]})) == ["early"]
+    with pytest.raises(DataError, match="integer steps"):
+        period_masks(pd.Series([3, 7, 12]), {"covid": [dt.date(2020, 2, 15), dt.date(2020, 6, 30)]})
 
 
 @pytest.fixture(scope="module")

@@ -136,6 +136,8 @@ def _apply(
     values, keys = [], []
     for key, rows in df.groupby(list(by), sort=True):
         uid = str(rows[ID].iloc[0])
+        if rows[ID].nunique() > 1 or ("model" in rows and rows["model"].nunique() > 1):
+            raise DataError(f"trading metrics follow one model on one series at a time; group 'by' {[ID, 'model']}.")
         if uid not in prices:
             raise DataError(f"series '{uid}' has forecasts but no price history to trade on.")
         result = strategy(rows, prices[uid], int(step), float(cost_bps), _per_series(periods_per_year, uid))

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from tsbench.errors import DataError
 from tsbench.metric_plan import MetricPlan
 from tsbench.metrics import METRICS
 from tsbench.panel import ID
@@ -37,6 +38,11 @@ def period_masks(
         for year in sorted(cutoffs.dt.year.unique()):
             out[str(year)] = cutoffs.dt.year == year
     for label, (start, end) in (periods or {}).items():
+        if not calendar and isinstance(start, dt.date):
+            raise DataError(
+                f"period {label!r} is given by dates, but the series have integer steps; "
+                "named periods need timestamped series."
+            )
         lo, hi = (pd.Timestamp(start), pd.Timestamp(end)) if calendar else (start, end)
         if calendar:
             hi = hi + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")  # the whole end day

@@ -171,6 +171,11 @@ def _precheck_metrics(experiment: Experiment, panel: pd.DataFrame, plans, metric
     """Fail before any fitting when a metric cannot be computed on some series (on the scale it is scored on)."""
     if metric_plans is None:
         metric_plans = plan_metrics(experiment)
+    if experiment.periods and not pd.api.types.is_datetime64_any_dtype(panel[DS]):
+        raise DataError(
+            f"'periods' ({', '.join(experiment.periods)}) are given by dates, but the series have integer "
+            "steps; remove 'periods' or use timestamped series."
+        )
     first_cut = {str(uid): g[DS].iloc[plans[str(uid)].cutoffs[0]] for uid, g in panel.groupby(ID, sort=False)}
     for plan in metric_plans:
         if plan.name in TRADING_METRICS and plan.params.get("periods_per_year") is None:
