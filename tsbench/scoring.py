@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from tsbench.data.scales import convert_forecasts, levels_on_scale
+from tsbench.errors import DataError
 from tsbench.metric_plan import TARGET, MetricPlan
 from tsbench.metrics import TRADING_METRICS, METRICS, evaluate
 from tsbench.metrics_trading import BUY_AND_HOLD
@@ -71,7 +72,10 @@ def score(
             frame, data = forecasts, panel
         else:
             if levels is None:
-                raise ValueError(f"scoring on '{scale}' needs the price levels of the series.")
+                raise DataError(
+                    f"scoring on '{scale}' needs the price levels of the series; pass the level panel "
+                    "from tsbench.data.loader.load_panel_levels as 'levels'."
+                )
             frame = convert_forecasts(forecasts, levels, targets, scale)
             data = levels_on_scale(levels, scale)
         labels = targets if scale == TARGET else dict.fromkeys(targets, scale)
