@@ -79,8 +79,8 @@ def metrics_by_period(
 def period_table(by_period: pd.DataFrame) -> pd.DataFrame:
     """Mean over series: one row per metric and model, one column per period (in the order met)."""
     order = list(dict.fromkeys(by_period["period"]))
-    table = by_period.pivot_table(index=["metric", "scale", "model"], columns="period", values="value",
-                                  aggfunc="mean", sort=False)
+    # groupby keeps a model whose values are all missing (e.g. no trades), where pivot_table drops it
+    table = by_period.groupby(["metric", "scale", "model", "period"], sort=False)["value"].mean().unstack("period")
     return table.reindex(columns=order).reset_index().rename_axis(columns=None)
 
 
