@@ -35,7 +35,7 @@ def run(
     _import_from_cwd()
     experiment = load_experiment(file)
     result = run_experiment(experiment, base_dir=file.parent, output=output, fresh=fresh, progress=not quiet)
-    print(leaderboard_markdown(result.leaderboard, title=f"{experiment.name}: leaderboard"))
+    print(leaderboard_markdown(result.leaderboard, title=f"{experiment.name}: leaderboard", scales=result.scales))
     console.print(f"results: {result.run_dir}  ({result.computed} cells computed, {result.reused} reused)")
     if result.failures:
         models = sorted({f["model"] for f in result.failures})

@@ -19,6 +19,7 @@ __all__ = [
     "BacktestSpec",
     "ForecasterSpec",
     "ExecutorSpec",
+    "TradingSpec",
     "Experiment",
     "load_experiment",
     "parse_experiment",
@@ -114,6 +115,15 @@ class ExecutorSpec(_Strict):
 
 
 MetricItem = Union[str, dict[str, dict[str, Any]]]
+ScoreScale = Literal["target", "price", "log_price", "return", "log_return"]
+
+
+class TradingSpec(_Strict):
+    """The sign-following strategy behind the trading metrics (hit_rate, sharpe, ...)."""
+
+    step: PositiveInt = 1
+    cost_bps: float = Field(0.0, ge=0)
+    periods_per_year: float | None = Field(None, gt=0)
 
 
 class Experiment(_Strict):
@@ -129,6 +139,19 @@ class Experiment(_Strict):
     output: str | None = None
     executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
     seed: int = 0
+    # financial evaluation: the scale metrics are scored on, the strategy, sub-periods
+    score_on: ScoreScale = "target"
+    percentage_on_returns: Literal["refuse", "replace"] = "refuse"
+    trading: TradingSpec = Field(default_factory=TradingSpec)
+    periods: dict[str, tuple[dt.date, dt.date]] = Field(default_factory=dict)
+
+    @field_validator("periods")
+    @classmethod
+    def _ordered_periods(cls, value: dict[str, tuple[dt.date, dt.date]]) -> dict:
+        for label, (start, end) in value.items():
+            if start > end:
+                raise ValueError(f"period {label!r} starts ({start}) after it ends ({end}); give [start, end]")
+        return value
 
     @model_validator(mode="after")
     def _aliases(self) -> Experiment:
@@ -186,6 +209,7 @@ def parse_experiment(raw: Any, where: str = "<experiment>", check_models: bool =
     if check_models:
         _check_models(experiment, where)
         _check_metrics(experiment, where)
+        _check_scoring(experiment, where)
     return experiment
 
 
@@ -253,3 +277,12 @@ def _check_metrics(experiment: Experiment, where: str) -> None:
     for i, name in enumerate(experiment.metric_names()):
         if name not in METRICS:
             raise ConfigError(f"{where}: metrics.{i}: unknown metric {name!r}; expected one of {sorted(METRICS)}.")
+
+
+def _check_scoring(experiment: Experiment, where: str) -> None:
+    from tsbench.metric_plan import plan_metrics
+
+    try:
+        plan_metrics(experiment)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
