@@ -31,6 +31,8 @@ class SeriesPlan:
     gap: int
     window: int | None
     context: int | None
+    #: Rows a scaler may be fitted on: the training fraction of a split, else the first fit's rows.
+    scaler_rows: int = 0
 
     def train_slice(self, block: int) -> slice:
         """Rows used to fit the model for block ``block``."""
@@ -65,7 +67,8 @@ def plan_series(uid: str, ds: np.ndarray, spec) -> SeriesPlan:
     origins = list(range(len(positions)))
     blocks = tuple(tuple(origins[i : i + every]) for i in range(0, len(origins), every))
     window = None if spec.window == "expanding" else int(spec.window)
-    return SeriesPlan(uid, n, tuple(int(p) for p in positions), blocks, spec.gap, window, spec.input_size)
+    scaler_rows = int(np.floor(spec.train * n)) if spec.protocol == "split" else int(first_train)
+    return SeriesPlan(uid, n, tuple(int(p) for p in positions), blocks, spec.gap, window, spec.input_size, scaler_rows)
 
 
 def _first_at_or_after(ds: np.ndarray, start, uid: str) -> int:
@@ -100,10 +103,10 @@ def plan_backtest(panel: pd.DataFrame, spec) -> dict[str, SeriesPlan]:
 
 
 def standardize(panel: pd.DataFrame, plans: dict[str, SeriesPlan]) -> pd.DataFrame:
-    """Scale each series by the mean and standard deviation of its first training part only."""
+    """Scale each series by the mean and standard deviation of its training part only (never val or test)."""
     out = []
     for uid, g in iter_series(panel):
-        part = g[Y].iloc[plans[str(uid)].train_slice(0)]
+        part = g[Y].iloc[: plans[str(uid)].scaler_rows]
         sd = float(part.std(ddof=0))
         if not sd > 0:
             raise DataError(f"series '{uid}' is constant over its training part; it cannot be standardised.")

@@ -83,7 +83,8 @@ def plan_cells(panel, plans, forecasters, horizon, quantiles, seed) -> list[Cell
                     blocks=blocks,
                     panel=pd.concat([by_series[uid] for uid in series], ignore_index=True),
                     horizon=horizon,
-                    quantiles=tuple(quantiles),
+                    # a model without quantiles still gives point forecasts; its quantile scores stay empty
+                    quantiles=tuple(quantiles) if f.all_tags()["quantiles"] else (),
                     seed=seed,
                 )
             )

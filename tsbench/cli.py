@@ -13,8 +13,9 @@ from tsbench.errors import TsbenchError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Fair, reproducible backtests of forecasting models on financial series.")
-console = Console()
-err_console = Console(stderr=True)
+# Wide when output is piped, so tables and messages are not cut at 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 200)
+err_console = Console(stderr=True, soft_wrap=True)
 
 __all__ = ["app", "main"]
 
@@ -31,9 +32,10 @@ def run(
     from tsbench.report.tables import leaderboard_markdown
     from tsbench.runner import run_experiment
 
+    _import_from_cwd()
     experiment = load_experiment(file)
     result = run_experiment(experiment, base_dir=file.parent, output=output, fresh=fresh, progress=not quiet)
-    console.print(leaderboard_markdown(result.leaderboard, title=f"{experiment.name}: leaderboard"), markup=False)
+    print(leaderboard_markdown(result.leaderboard, title=f"{experiment.name}: leaderboard", scales=result.scales))
     console.print(f"results: {result.run_dir}  ({result.computed} cells computed, {result.reused} reused)")
     if result.failures:
         models = sorted({f["model"] for f in result.failures})
@@ -53,8 +55,9 @@ def validate(file: Path = typer.Argument(..., help="Experiment file (YAML).")) -
     """Check an experiment file without running it."""
     from tsbench.config import load_experiment
 
+    _import_from_cwd()
     experiment = load_experiment(file)
-    console.print(f"{file}: valid ({len(experiment.data)} data source(s), "
+    print(f"{file}: valid ({len(experiment.data)} data source(s), "
                   f"{len(experiment.forecasters)} forecaster(s), metrics: {', '.join(experiment.metric_names())})")
 
 
@@ -74,12 +77,55 @@ def datasets() -> None:
     console.print(table)
 
 
+@app.command()
+def models(
+    targets: list[str] = typer.Argument(None, help="Dotted paths 'package.module:Class' to check and list too."),
+) -> None:
+    """List every forecaster: built-ins, installed plugins and given dotted paths, with tags and parameters."""
+    from tsbench.registry import REQUIRED, describe_models
+
+    _import_from_cwd()
+    infos = describe_models(tuple(targets or ()))
+    for info in infos:
+        spec = info.spec
+        where = spec.origin if spec.origin == "builtin" or spec.name == spec.target else f"{spec.origin}: {spec.target}"
+        console.print(f"{spec.name}  [{where}]" + (f"  {info.summary}" if info.summary else ""), markup=False)
+        if info.error:
+            console.print(f"    error: {info.error}", markup=False, style="red")
+            continue
+        params = ", ".join(f"{k}={v}" if v is REQUIRED else f"{k}={v!r}" for k, v in info.params.items())
+        console.print(f"    tags: {_format_tags(info.tags)}", markup=False)
+        console.print(f"    parameters: {params or '-'}", markup=False)
+    broken = [i.spec.name for i in infos if i.error]
+    if broken:
+        err_console.print(f"{len(broken)} model(s) could not be loaded ({', '.join(broken)}); "
+                          "the others are usable.", markup=False)
+    if any(i.error and i.spec.name in (targets or ()) for i in infos):
+        raise typer.Exit(1)
+
+
+def _format_tags(tags: dict) -> str:
+    """Boolean capabilities that are on, then the other tags as key=value."""
+    on = [k for k, v in tags.items() if v is True]
+    other = [f"{k}={v}" for k, v in tags.items() if not isinstance(v, bool)]
+    return ", ".join(on + other)
+
+
+def _import_from_cwd() -> None:
+    """Let dotted paths name modules in the current folder, as ``python -m tsbench`` would."""
+    import os
+
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.insert(0, cwd)
+
+
 def main() -> None:
     """Entry point of the console script: typed errors become one readable message."""
     try:
         app(standalone_mode=False)
     except TsbenchError as exc:
-        err_console.print(f"error: {exc}", markup=False, highlight=False)
+        print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

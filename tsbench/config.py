@@ -11,7 +11,7 @@ from typing import Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator, model_validator
 
-from tsbench.errors import ConfigError, TsbenchError
+from tsbench.errors import ConfigError, PluginError, TsbenchError
 
 __all__ = [
     "ColumnsSpec",
@@ -19,6 +19,7 @@ __all__ = [
     "BacktestSpec",
     "ForecasterSpec",
     "ExecutorSpec",
+    "TradingSpec",
     "Experiment",
     "load_experiment",
     "parse_experiment",
@@ -114,6 +115,15 @@ class ExecutorSpec(_Strict):
 
 
 MetricItem = Union[str, dict[str, dict[str, Any]]]
+ScoreScale = Literal["target", "price", "log_price", "return", "log_return"]
+
+
+class TradingSpec(_Strict):
+    """The sign-following strategy behind the trading metrics (hit_rate, sharpe, ...)."""
+
+    step: PositiveInt = 1
+    cost_bps: float = Field(0.0, ge=0)
+    periods_per_year: float | None = Field(None, gt=0)
 
 
 class Experiment(_Strict):
@@ -129,6 +139,19 @@ class Experiment(_Strict):
     output: str | None = None
     executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
     seed: int = 0
+    # financial evaluation: the scale metrics are scored on, the strategy, sub-periods
+    score_on: ScoreScale = "target"
+    percentage_on_returns: Literal["refuse", "replace"] = "refuse"
+    trading: TradingSpec = Field(default_factory=TradingSpec)
+    periods: dict[str, tuple[dt.date, dt.date]] = Field(default_factory=dict)
+
+    @field_validator("periods")
+    @classmethod
+    def _ordered_periods(cls, value: dict[str, tuple[dt.date, dt.date]]) -> dict:
+        for label, (start, end) in value.items():
+            if start > end:
+                raise ValueError(f"period {label!r} starts ({start}) after it ends ({end}); give [start, end]")
+        return value
 
     @model_validator(mode="after")
     def _aliases(self) -> Experiment:
@@ -186,14 +209,19 @@ def parse_experiment(raw: Any, where: str = "<experiment>", check_models: bool =
     if check_models:
         _check_models(experiment, where)
         _check_metrics(experiment, where)
+        _check_scoring(experiment, where)
     return experiment
 
 
 def _format_errors(exc: ValidationError, where: str) -> str:
-    lines = []
+    """One line per key path; the alternatives of a union are merged into one 'expected' list."""
+    by_loc: dict[str, list[dict]] = {}
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-after"))
-        loc = _tidy(loc)
+        loc = _tidy(".".join(str(p) for p in err["loc"] if not str(p).startswith("function-after")))
+        by_loc.setdefault(loc, []).append(err)
+    lines = []
+    for loc, errs in by_loc.items():
+        err = errs[0]
         if err["type"] == "extra_forbidden":
             parent = _model_at(err["loc"][:-1])
             allowed = ", ".join(parent.model_fields) if parent else "see the documentation"
@@ -201,11 +229,13 @@ def _format_errors(exc: ValidationError, where: str) -> str:
         elif err["type"] == "missing":
             lines.append(f"{where}: {loc}: required key is missing")
         else:
-            msg = err["msg"].removeprefix("Value error, ")
             got = err.get("input")
             shown = "" if isinstance(got, dict) or got is None else f" (got {got!r})"
-            lines.append(f"{where}: {loc or '(top level)'}: {msg}{shown}")
-    return "\n".join(dict.fromkeys(lines))
+            msgs = [e["msg"].removeprefix("Value error, ") for e in errs]
+            if len(msgs) > 1 and all(m.startswith("Input should be ") for m in msgs):
+                msgs = ["Input should be " + " or ".join(m.removeprefix("Input should be ").split(",")[0] for m in msgs)]
+            lines.append(f"{where}: {loc or '(top level)'}: {'; '.join(dict.fromkeys(msgs))}{shown}")
+    return "\n".join(lines)
 
 
 def _tidy(loc: str) -> str:
@@ -237,7 +267,7 @@ def _check_models(experiment: Experiment, where: str) -> None:
         try:
             make_forecaster(spec.name, spec.model, spec.params)
         except TsbenchError as exc:
-            key = "model" if "unknown model" in str(exc) else "params"
+            key = "model" if isinstance(exc, PluginError) or "unknown model" in str(exc) else "params"
             raise ConfigError(f"{where}: forecasters.{i}.{key} ({spec.name}): {exc}") from None
 
 
@@ -247,3 +277,12 @@ def _check_metrics(experiment: Experiment, where: str) -> None:
     for i, name in enumerate(experiment.metric_names()):
         if name not in METRICS:
             raise ConfigError(f"{where}: metrics.{i}: unknown metric {name!r}; expected one of {sorted(METRICS)}.")
+
+
+def _check_scoring(experiment: Experiment, where: str) -> None:
+    from tsbench.metric_plan import plan_metrics
+
+    try:
+        plan_metrics(experiment)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -42,10 +42,17 @@ def leaderboard(
     return table.reset_index()
 
 
-def leaderboard_markdown(table: pd.DataFrame, title: str | None = None) -> str:
-    """The leaderboard as a Markdown table; the baseline is marked with ``*``."""
+def leaderboard_markdown(
+    table: pd.DataFrame, title: str | None = None, scales: Mapping[str, str] | None = None
+) -> str:
+    """The leaderboard as a Markdown table; the baseline is marked with ``*``.
+
+    ``scales`` (metric -> scale, e.g. ``{"mae": "price"}``) labels each metric
+    column with the scale it was scored on.
+    """
     metric_cols = [c for c in table.columns if c in METRICS]
-    header = ["model", "series", *metric_cols]
+    scales = scales or {}
+    header = ["model", "series", *(f"{c} [{scales[c]}]" if c in scales else c for c in metric_cols)]
     lines = [f"## {title}", ""] if title else []
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, row in table.iterrows():
@@ -58,8 +65,11 @@ def leaderboard_markdown(table: pd.DataFrame, title: str | None = None) -> str:
     if "complete" in table.columns and not table["complete"].all():
         missing = table.loc[~table["complete"], "model"].tolist()
         notes.append(f"Incomplete (failed cells, see failures.json): {', '.join(map(str, missing))}.")
-    arrows = ", ".join(f"{c} {'higher' if METRICS[c].higher_is_better else 'lower'} is better" for c in metric_cols)
+    arrows = ", ".join(METRICS[c].goal or f"{c} {'higher' if METRICS[c].higher_is_better else 'lower'} is better"
+                       for c in metric_cols)
     notes.append(f"Mean over series of each metric over all steps; {arrows}.")
+    if scales:
+        notes.append("Scale of each metric in brackets: the values it was computed on.")
     return "\n".join(lines + [""] + notes) + "\n"
 
 

@@ -1,0 +1,57 @@
+"""Sliding windows, gaps and the fixed-split protocol, run end to end through the runner."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsbench.config import parse_experiment
+from tsbench.runner import run_experiment
+
+
+def experiment(tmp_path, backtest: dict, forecasters=None, metrics=("mae",)):
+    rng = np.random.default_rng(3)
+    y = 50 + np.cumsum(rng.normal(0, 1, 200))
+    pd.DataFrame({"t": np.arange(200), "a": y, "b": y[::-1].copy()}).to_csv(tmp_path / "w.csv", index=False)
+    raw = {
+        "name": "proto",
+        "data": [{"source": "csv:w.csv", "columns": {"time": "t"}}],
+        "backtest": backtest,
+        "forecasters": forecasters or [{"name": "mean", "model": "mean"}],
+        "metrics": list(metrics),
+        "output": str(tmp_path / "out"),
+    }
+    return parse_experiment(raw), y
+
+
+def test_sliding_window_mean_uses_only_the_window(tmp_path):
+    exp, y = experiment(tmp_path, {"horizon": 1, "origins": 3, "window": 10})
+    fc = run_experiment(exp, base_dir=tmp_path, progress=False).forecasts
+    a = fc[fc["unique_id"] == "a"].sort_values("cutoff")
+    expected = [y[c - 9 : c + 1].mean() for c in (196, 197, 198)]
+    np.testing.assert_allclose(a["y_pred"], expected)
+
+
+def test_gap_leaves_observations_out_of_training_but_not_of_the_context(tmp_path):
+    exp, y = experiment(tmp_path, {"horizon": 2, "origins": 1, "gap": 5}, [{"name": "rw", "model": "naive"}])
+    fc = run_experiment(exp, base_dir=tmp_path, progress=False).forecasts
+    a = fc[fc["unique_id"] == "a"]
+    assert a["cutoff"].tolist() == [197, 197]
+    np.testing.assert_allclose(a["y_pred"], y[197])
+
+
+def test_split_protocol_scores_every_test_origin_on_the_standard_scale(tmp_path):
+    backtest = {"protocol": "split", "horizon": 3, "train": 0.6, "val": 0.2, "test": 0.2,
+                "input_size": 20, "scale": "standard"}
+    exp, y = experiment(tmp_path, backtest, [{"name": "rw", "model": "naive"}])
+    result = run_experiment(exp, base_dir=tmp_path, progress=False)
+    a = result.forecasts[result.forecasts["unique_id"] == "a"]
+    assert sorted(a["cutoff"].unique()) == list(range(159, 197))
+    train = y[:120]  # the scaler sees the training fraction only, not validation
+    scaled = (y - train.mean()) / train.std()
+    got = a[a["h"] == 1].sort_values("cutoff")
+    np.testing.assert_allclose(got["y"], scaled[160:198])
+    np.testing.assert_allclose(got["y_pred"], scaled[159:197])
+    mae = result.metrics.query("unique_id == 'a' and metric == 'mae' and h == 0")["value"].item()
+    assert mae == pytest.approx(np.mean(np.abs(np.r_[[scaled[c + h] - scaled[c] for c in range(159, 197) for h in (1, 2, 3)]])))
