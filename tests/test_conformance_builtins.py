@@ -17,8 +17,8 @@ CHEAP_PARAMS: dict[str, dict] = {
     "garch": {},
     "prophet": {"n_changepoints": 5},
     "lightgbm": {"lags": 5, "n_estimators": 20},
-    "lstm": {"input_size": 10, "hidden_size": 8, "max_epochs": 2, "epochs": 2, "batch_size": 32},
-    "transformer": {"input_size": 10, "d_model": 8, "max_epochs": 2, "epochs": 2, "batch_size": 32},
+    "lstm": {"input_size": 10, "hidden_size": 8, "max_steps": 20, "batch_size": 32},
+    "transformer": {"input_size": 10, "hidden_size": 8, "num_heads": 2, "patch_len": 5, "max_steps": 20, "batch_size": 32},
 }
 #: Models whose checks take more than a few seconds even with cheap parameters.
 SLOW = {"prophet", "lstm", "transformer", "auto_arima"}
