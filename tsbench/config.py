@@ -19,6 +19,7 @@ __all__ = [
     "BacktestSpec",
     "ForecasterSpec",
     "ExecutorSpec",
+    "ReportSpec",
     "Experiment",
     "load_experiment",
     "parse_experiment",
@@ -113,6 +114,15 @@ class ExecutorSpec(_Strict):
     address: str | None = None
 
 
+class ReportSpec(_Strict):
+    """The tables, significance tests and HTML report written at the end of a run."""
+
+    enabled: bool = True
+    alpha: float = Field(0.05, gt=0, lt=1)
+    mcs_alpha: float = Field(0.1, gt=0, lt=1)
+    last_origins: PositiveInt = 3
+
+
 MetricItem = Union[str, dict[str, dict[str, Any]]]
 
 
@@ -129,6 +139,7 @@ class Experiment(_Strict):
     output: str | None = None
     executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
     seed: int = 0
+    report: ReportSpec = Field(default_factory=ReportSpec)
 
     @model_validator(mode="after")
     def _aliases(self) -> Experiment:
@@ -157,8 +168,8 @@ class Experiment(_Strict):
 
 
 def config_hash(experiment: Experiment) -> str:
-    """Hash of everything that changes results; the output folder and executor are left out."""
-    content = experiment.model_dump(mode="json", exclude={"output", "executor"})
+    """Hash of everything that changes results; the output folder, executor and report are left out."""
+    content = experiment.model_dump(mode="json", exclude={"output", "executor", "report"})
     blob = json.dumps(content, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()
 
