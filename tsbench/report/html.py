@@ -16,7 +16,7 @@ body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px a
 h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:32px}h3{margin-top:20px}
 table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
-td.better{background:#dff0d8}td.worse{background:#f8dede}p.note{font-size:12px;color:#555}
+td.txt{text-align:left}td.better{background:#dff0d8}td.worse{background:#f8dede}p.note{font-size:12px;color:#555}
 img{max-width:100%;display:block;margin:6px 0}.grid{display:flex;flex-wrap:wrap;gap:16px}
 .grid>div{flex:1 1 480px;min-width:0}.meta{font-size:13px;color:#444}
 """
@@ -41,6 +41,7 @@ def table_html(table: pd.DataFrame, classes: pd.DataFrame | None = None, table_i
         cells = []
         for j, value in enumerate(row):
             css = classes.iat[i, j] if classes is not None else ""
+            css = css or ("txt" if isinstance(value, str) else "")
             cls = f' class="{html.escape(css)}"' if css else ""
             cells.append(f"<td{cls}>{html.escape(_cell(value))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
