@@ -95,3 +95,15 @@ def test_rank_summary_and_markers_on_the_leaderboard():
     assert out.loc["naive", "rank_vs_best"] == "worse"
     assert out.loc["good", "rank_vs_best"] == ""
     assert rank_summary(metrics[metrics["unique_id"] == "s0"], "mae") is None
+
+
+def test_plots_accept_integer_steps_and_render_png():
+    pytest.importorskip("matplotlib")
+    from tsbench.report import plots
+
+    f = _forecasts(n_origins=10)
+    models = ["naive", "good", "twin"]
+    for fig in (plots.forecast_figure(f, "s0", models, 3),
+                plots.cumulative_loss_figure(origin_losses(f), "s0", "naive", models),
+                plots.cd_figure(pd.Series({"good": 1.2, "naive": 2.1, "twin": 2.7}), 0.9)):
+        assert plots.png_bytes(fig)[:4] == b"\x89PNG"
