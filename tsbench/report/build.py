@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tsbench.errors import DataError
+from tsbench.errors import ConfigError, DataError
 from tsbench.report.significance import (
     RankSummary,
     dm_table,
@@ -56,6 +56,14 @@ class ReportOptions:
     last_origins: int = 3
     plots: bool = True
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("alpha", "mcs_alpha"):
+            value = getattr(self, name)
+            if not 0 < value < 1:
+                raise ConfigError(f"report {name} must lie strictly between 0 and 1, got {value}; e.g. 0.05.")
+        if self.last_origins < 1:
+            raise ConfigError(f"report last_origins must be at least 1, got {self.last_origins}.")
 
 
 @dataclass
