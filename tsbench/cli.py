@@ -26,6 +26,7 @@ def run(
     output: Path | None = typer.Option(None, "--output", "-o", help="Output folder (overrides 'output')."),
     fresh: bool = typer.Option(False, "--fresh", help="Recompute every cell instead of resuming."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; print only the result."),
+    no_report: bool = typer.Option(False, "--no-report", help="Skip the tables, tests and report.html."),
 ) -> None:
     """Backtest every forecaster of FILE and print the leaderboard."""
     from tsbench.config import load_experiment
@@ -34,9 +35,14 @@ def run(
 
     _import_from_cwd()
     experiment = load_experiment(file)
-    result = run_experiment(experiment, base_dir=file.parent, output=output, fresh=fresh, progress=not quiet)
+    result = run_experiment(experiment, base_dir=file.parent, output=output, fresh=fresh, progress=not quiet,
+                            report=not no_report)
     print(leaderboard_markdown(result.leaderboard, title=f"{experiment.name}: leaderboard", scales=result.scales))
     console.print(f"results: {result.run_dir}  ({result.computed} cells computed, {result.reused} reused)")
+    if result.report is not None:
+        console.print(f"report: {result.report}", markup=False)
+    if result.report_note:
+        err_console.print(result.report_note, markup=False)
     if result.failures:
         models = sorted({f["model"] for f in result.failures})
         first = result.failures[0]
@@ -48,6 +54,48 @@ def run(
             markup=False,
         )
         raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    run_dir: Path = typer.Argument(..., help="A run folder written by `tsbench run`."),
+    alpha: float = typer.Option(0.05, help="Level of the Diebold-Mariano and Nemenyi tests."),
+    mcs_alpha: float = typer.Option(0.1, help="Level of the model confidence set."),
+    last_origins: int = typer.Option(3, min=1, help="Origins shown in the forecast plots."),
+    no_plots: bool = typer.Option(False, "--no-plots", help="Write the tables only, not report.html."),
+    data_dir: Path | None = typer.Option(None, help="Folder relative data paths are read from (for history "
+                                         "in the plots); default: the current folder."),
+) -> None:
+    """Rebuild the tables, tests and report.html of RUN_DIR from its stored results (no refitting)."""
+    from tsbench.report.build import ReportOptions, build_report, load_run, reload_panel
+    from tsbench.report.tables import frame_markdown
+
+    run = load_run(run_dir)
+    options = ReportOptions(alpha=alpha, mcs_alpha=mcs_alpha, last_origins=last_origins, plots=not no_plots,
+                            seed=int(run.manifest.get("seed", 0)))
+    output = build_report(run_dir, options, panel=reload_panel(run, data_dir or Path.cwd()), run=run)
+    board = output.tables.frames["leaderboard"].drop(columns=["complete"], errors="ignore")
+    console.print(frame_markdown(board, title=f"{run.name}: leaderboard"), markup=False, soft_wrap=True)
+    for name, path in output.paths.items():
+        console.print(f"{name}: {path}", markup=False)
+
+
+@app.command()
+def compare(
+    run_a: Path = typer.Argument(..., help="The earlier run folder."),
+    run_b: Path = typer.Argument(..., help="The later run folder."),
+    metric: list[str] | None = typer.Option(None, "--metric", "-m",
+                                            help="Metric to compare (repeatable); default: the first of RUN_A."),
+) -> None:
+    """Show what changed between two runs, model by model."""
+    from tsbench.report.build import load_run
+    from tsbench.report.compare import compare_runs
+    from tsbench.report.tables import frame_markdown
+
+    a, b = load_run(run_a), load_run(run_b)
+    table = compare_runs(a, b, metric or a.metric_names[:1])
+    console.print(frame_markdown(table, title=f"{run_a} -> {run_b}"), markup=False, soft_wrap=True)
+    console.print("Metrics are means over the series both runs scored; change = B - A.", markup=False)
 
 
 @app.command()

@@ -20,6 +20,7 @@ __all__ = [
     "ForecasterSpec",
     "ExecutorSpec",
     "TradingSpec",
+    "ReportSpec",
     "Experiment",
     "load_experiment",
     "parse_experiment",
@@ -114,6 +115,15 @@ class ExecutorSpec(_Strict):
     address: str | None = None
 
 
+class ReportSpec(_Strict):
+    """The tables, significance tests and HTML report written at the end of a run."""
+
+    enabled: bool = True
+    alpha: float = Field(0.05, gt=0, lt=1)
+    mcs_alpha: float = Field(0.1, gt=0, lt=1)
+    last_origins: PositiveInt = 3
+
+
 MetricItem = Union[str, dict[str, dict[str, Any]]]
 ScoreScale = Literal["target", "price", "log_price", "return", "log_return"]
 
@@ -152,6 +162,7 @@ class Experiment(_Strict):
             if start > end:
                 raise ValueError(f"period {label!r} starts ({start}) after it ends ({end}); give [start, end]")
         return value
+    report: ReportSpec = Field(default_factory=ReportSpec)
 
     @model_validator(mode="after")
     def _aliases(self) -> Experiment:
@@ -180,8 +191,8 @@ class Experiment(_Strict):
 
 
 def config_hash(experiment: Experiment) -> str:
-    """Hash of everything that changes results; the output folder and executor are left out."""
-    content = experiment.model_dump(mode="json", exclude={"output", "executor"})
+    """Hash of everything that changes results; the output folder, executor and report are left out."""
+    content = experiment.model_dump(mode="json", exclude={"output", "executor", "report"})
     blob = json.dumps(content, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()
 

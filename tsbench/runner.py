@@ -46,6 +46,8 @@ class RunResult:
     reused: int = 0
     scales: dict[str, str] = field(default_factory=dict)
     by_period: pd.DataFrame | None = None
+    report: Path | None = None
+    report_note: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -65,6 +67,7 @@ def run_experiment(
     output: str | Path | None = None,
     fresh: bool = False,
     progress: bool = True,
+    report: bool = True,
 ) -> RunResult:
     """Backtest every forecaster of ``experiment`` and write the results.
 
@@ -80,19 +83,23 @@ def run_experiment(
         Discard cells stored by an earlier run of the same configuration.
     progress
         Show a progress bar on the terminal.
+    report
+        Write the result tables and ``report.html`` (also switched off by the
+        experiment's ``report: {enabled: false}``); ``tsbench report`` can
+        write them later from the stored results.
     """
     started = time.perf_counter()
     run_dir = run_dir_for(experiment, output)
     run_dir.mkdir(parents=True, exist_ok=True)
     handler = _attach_log(run_dir / "run.log")
     try:
-        return _run(experiment, Path(base_dir or Path.cwd()), run_dir, fresh, progress, started)
+        return _run(experiment, Path(base_dir or Path.cwd()), run_dir, fresh, progress, started, report)
     finally:
         log.removeHandler(handler)
         handler.close()
 
 
-def _run(experiment, base_dir, run_dir, fresh, progress, started) -> RunResult:
+def _run(experiment, base_dir, run_dir, fresh, progress, started, report=True) -> RunResult:
     digest = config_hash(experiment)
     log.info("run %s of experiment %s (config %s)", run_dir, experiment.name, digest)
     panel, levels, infos = load_panel_levels(experiment.data, base_dir)
@@ -129,8 +136,11 @@ def _run(experiment, base_dir, run_dir, fresh, progress, started) -> RunResult:
     manifest["metric_scales"] = scales
     _write_outputs(run_dir, experiment, forecasts, metrics, board, manifest, failures, scales)
     _write_periods(run_dir, experiment, by_period, names)
-    return RunResult(run_dir, board, forecasts, metrics, failures, computed=len(todo),
-                     reused=len(cells) - len(todo), scales=scales, by_period=by_period)
+    result = RunResult(run_dir, board, forecasts, metrics, failures, computed=len(todo),
+                       reused=len(cells) - len(todo), scales=scales, by_period=by_period)
+    if report and experiment.report.enabled and len(forecasts):
+        _write_report(result, experiment, manifest, panel)
+    return result
 
 
 def _execute(executor, cells, store, progress, total, already) -> list[dict]:
@@ -220,6 +230,28 @@ def _write_periods(run_dir, experiment, by_period, names) -> None:
     write_atomic(run_dir / "metrics_by_period.csv", lambda p: period_table(by_period).to_csv(p, index=False))
     md = period_markdown(by_period, names, title=f"{experiment.name}: metrics by period")
     write_atomic(run_dir / "metrics_by_period.md", lambda p: p.write_text(md))
+
+
+def _write_report(result: RunResult, experiment: Experiment, manifest: dict, panel: pd.DataFrame) -> None:
+    """Tables and report.html from the results in memory; a report problem never fails the run."""
+    from tsbench.errors import PluginError
+    from tsbench.report.build import ReportOptions, RunData, build_report
+
+    spec = experiment.report
+    options = ReportOptions(alpha=spec.alpha, mcs_alpha=spec.mcs_alpha, last_origins=spec.last_origins,
+                            seed=experiment.seed)
+    run = RunData(result.run_dir, result.forecasts, result.metrics, manifest)
+    try:
+        output = build_report(result.run_dir, options, panel=panel, run=run)
+    except PluginError as exc:  # matplotlib missing: the tables are written, the page is skipped
+        result.report_note = f"report.html skipped: {exc}"
+        log.warning(result.report_note)
+        return
+    except Exception as exc:  # the results are stored; the report can be rebuilt with `tsbench report`
+        result.report_note = f"report failed ({type(exc).__name__}: {exc}); rebuild it with `tsbench report {result.run_dir}`"
+        log.exception("report failed")
+        return
+    result.report = output.paths.get("report")
 
 
 def _empty_metrics() -> pd.DataFrame:
