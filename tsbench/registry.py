@@ -20,6 +20,7 @@ BUILTINS: dict[str, str] = {
     "seasonal_naive": "tsbench.forecasters.baselines:SeasonalNaive",
     "mean": "tsbench.forecasters.baselines:HistoricalMean",
     "moving_average": "tsbench.forecasters.baselines:MovingAverage",
+    "lightgbm": "tsbench.forecasters.lightgbm:LightGBMForecaster",
 }
 
 
@@ -105,9 +106,11 @@ def make_forecaster(alias: str, model: str, params: dict[str, Any] | None = None
     """Create the forecaster ``model`` with ``params`` and give it the alias ``alias``.
 
     Parameter names are checked against the constructor before anything runs.
+    A class may map configuration keys that are Python keywords (e.g. ``global``)
+    to its constructor's names in a ``param_aliases`` class attribute.
     """
     cls = resolve(model)
-    params = dict(params or {})
+    params = _apply_aliases(model, dict(params or {}), dict(getattr(cls, "param_aliases", {}) or {}))
     names = _param_names(cls)
     unknown = sorted(set(params) - set(names))
     if unknown:
@@ -124,6 +127,18 @@ def make_forecaster(alias: str, model: str, params: dict[str, Any] | None = None
         raise ConfigError(f"model {model!r}: invalid parameters {params}: {exc}") from exc
     forecaster.name = alias
     return forecaster
+
+
+def _apply_aliases(model: str, params: dict[str, Any], aliases: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        name = aliases.get(key, key)
+        if name in out:
+            raise ConfigError(
+                f"model {model!r}: parameter {name!r} is given twice (as {key!r} and {name!r}); keep one."
+            )
+        out[name] = value
+    return out
 
 
 def _param_names(cls: type) -> list[str]:
