@@ -131,13 +131,14 @@ def make_forecaster(alias: str, model: str, params: dict[str, Any] | None = None
 
 def _apply_aliases(model: str, params: dict[str, Any], aliases: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    given: dict[str, str] = {}
     for key, value in params.items():
         name = aliases.get(key, key)
         if name in out:
             raise ConfigError(
-                f"model {model!r}: parameter {name!r} is given twice (as {key!r} and {name!r}); keep one."
+                f"model {model!r}: parameter {name!r} is given twice (as {given[name]!r} and {key!r}); keep one."
             )
-        out[name] = value
+        out[name], given[name] = value, key
     return out
 
 

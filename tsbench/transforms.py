@@ -35,7 +35,7 @@ def series_starts(ids: np.ndarray) -> np.ndarray:
     return first
 
 
-def forward(y: np.ndarray, first: np.ndarray, transform: str) -> np.ndarray:
+def forward(y: np.ndarray, first: np.ndarray, transform: str, strict: bool = True) -> np.ndarray:
     """Transform the levels ``y`` of a sorted panel into the modelled target.
 
     Parameters
@@ -46,6 +46,9 @@ def forward(y: np.ndarray, first: np.ndarray, transform: str) -> np.ndarray:
         Mask of the first row of each series (see :func:`series_starts`).
     transform
         One of :data:`TRANSFORMS`.
+    strict
+        Raise on levels that ``log_return`` and ``return`` cannot take; when
+        False they give NaN instead (for rows a caller will not read).
 
     Returns
     -------
@@ -56,12 +59,14 @@ def forward(y: np.ndarray, first: np.ndarray, transform: str) -> np.ndarray:
     Raises
     ------
     DataError
-        If ``log_return`` or ``return`` meets a level that is not positive.
+        If ``strict`` and ``log_return`` or ``return`` meets a level that is not positive.
     """
     y = np.asarray(y, dtype=float)
     if transform == "none":
         return y.copy()
-    if transform in ("log_return", "return") and np.any(y <= 0):
+    if transform in ("log_return", "return") and not strict:
+        y = np.where(y > 0, y, np.nan)
+    elif transform in ("log_return", "return") and np.any(y <= 0):
         bad = float(y[y <= 0][0])
         raise DataError(
             f"transform {transform!r} needs positive levels, got {bad}; use transform "

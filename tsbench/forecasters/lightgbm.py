@@ -235,8 +235,9 @@ class LightGBMForecaster(BaseForecaster):
         self._check_quantiles(quantiles)
         history = check_panel(history, "history")
         self._check_timestamps(history)
-        fr = self._frame(history, future)
+        fr = self._frame(history, future, strict=False)  # rows after the last cutoff are never read
         anchors = self._anchor_positions(fr, cutoffs)
+        self._check_levels(fr, anchors)
         levels = self._forecast(fr, anchors, horizon)
         dates = self._future_dates(fr, anchors, horizon)
         out = pd.DataFrame(
@@ -322,9 +323,9 @@ class LightGBMForecaster(BaseForecaster):
             return np.ones(len(anchors))
         valid = np.isfinite(fr.z) & fr.observed
         z = np.where(valid, fr.z, 0.0)
-        sums = [np.r_[0.0, np.cumsum(v)] for v in (valid.astype(float), z, z * z)]
-        lo, hi = fr.starts[anchors], anchors + 1
-        n, s1, s2 = (c[hi] - c[lo] for c in sums)
+        # running sums restart at each series, so no other series' values enter, even by rounding
+        sums = pd.DataFrame({"n": valid.astype(float), "s1": z, "s2": z * z}).groupby(fr.starts).cumsum()
+        n, s1, s2 = (sums[c].to_numpy()[anchors] for c in ("n", "s1", "s2"))
         with np.errstate(invalid="ignore", divide="ignore"):
             var = (s2 - s1 * s1 / n) / (n - 1)
             sd = np.sqrt(var)
@@ -356,7 +357,7 @@ class LightGBMForecaster(BaseForecaster):
         return out
 
     # -- data -----------------------------------------------------------------------------
-    def _frame(self, panel: pd.DataFrame, future: pd.DataFrame | None = None) -> _Frame:
+    def _frame(self, panel: pd.DataFrame, future: pd.DataFrame | None = None, strict: bool = True) -> _Frame:
         known, past = list(self.known_covariates), list(self.past_covariates)
         missing = [c for c in known + past if c not in panel.columns]
         if missing:
@@ -379,7 +380,7 @@ class LightGBMForecaster(BaseForecaster):
         ends = np.minimum.accumulate(np.where(last, np.arange(len(ids)), len(ids))[::-1])[::-1]
         y = panel[Y].to_numpy(dtype=float)
         return _Frame(
-            ids=ids, ds=panel[DS].to_numpy(), y=y, z=forward(y, first, self.transform), starts=starts,
+            ids=ids, ds=panel[DS].to_numpy(), y=y, z=forward(y, first, self.transform, strict), starts=starts,
             ends=ends, observed=panel["_observed"].to_numpy(dtype=bool),
             known=panel[known].to_numpy(dtype=float).reshape(len(ids), len(known)),
             past=panel[past].to_numpy(dtype=float).reshape(len(ids), len(past)),
@@ -396,6 +397,21 @@ class LightGBMForecaster(BaseForecaster):
         for col in panel.columns.difference(rows.columns):
             rows[col] = np.nan
         return pd.concat([panel, rows[panel.columns]], ignore_index=True).sort_values([ID, DS], kind="stable").reset_index(drop=True)
+
+    def _check_levels(self, fr: _Frame, anchors: np.ndarray) -> None:
+        """Levels up to each series' last cutoff must suit the transform (checked only there)."""
+        if self.transform not in ("log_return", "return"):
+            return
+        last = np.full(len(fr.y), -1)
+        np.maximum.at(last, fr.starts[anchors], anchors)
+        rows = np.arange(len(fr.y))
+        bad = (rows <= last[fr.starts]) & fr.observed & ~(fr.y > 0)
+        if np.any(bad):
+            i = int(np.argmax(bad))
+            raise DataError(
+                f"{type(self).__name__}: transform {self.transform!r} needs positive levels, got {fr.y[i]} "
+                f"at {fr.ds[i]} of series '{fr.ids[i]}'; use transform 'difference' for such series."
+            )
 
     def _anchor_positions(self, fr: _Frame, cutoffs: pd.DataFrame) -> np.ndarray:
         out = np.empty(len(cutoffs), dtype=np.int64)
