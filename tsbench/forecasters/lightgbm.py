@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
-from tsbench.data.calendar import future_ds, infer_step
 from tsbench.errors import ConfigError, DataError
 from tsbench.features import (
     FeatureSpec,
@@ -19,30 +17,23 @@ from tsbench.features import (
     parse_calendar,
     parse_lags,
     parse_rolling,
-    row_starts,
     window_features,
 )
 from tsbench.forecasters._lgbm_params import booster_params, check_forecaster_params
+from tsbench.forecasters._panel_arrays import (
+    PanelArrays,
+    anchor_positions,
+    check_levels,
+    future_dates,
+    known_after,
+    last_positions,
+    panel_arrays,
+)
 from tsbench.forecasters.base import BaseForecaster, _check_horizon
-from tsbench.panel import DS, ID, Y, check_panel
-from tsbench.transforms import forward, inverse, series_starts
+from tsbench.panel import DS, ID, check_panel
+from tsbench.transforms import inverse
 
 __all__ = ["LightGBMForecaster"]
-
-
-@dataclass
-class _Frame:
-    """A sorted panel as flat arrays; ``observed`` is False on rows that carry only future covariates."""
-
-    ids: np.ndarray
-    ds: np.ndarray
-    y: np.ndarray
-    z: np.ndarray  # the transformed target, NaN where undefined
-    starts: np.ndarray  # position of each row's series' first row
-    ends: np.ndarray  # position of each row's series' last row
-    observed: np.ndarray
-    known: np.ndarray  # (n, n_known)
-    past: np.ndarray  # (n, n_past)
 
 
 class LightGBMForecaster(BaseForecaster):
@@ -148,7 +139,7 @@ class LightGBMForecaster(BaseForecaster):
         self.covariate_lags_ = parse_lags(self.covariate_lags)
         self.feature_names_ = self._feature_names()
         self.params_ = booster_params(self.get_params())
-        frame = self._frame(train)
+        frame = self._arrays(train)
         self.boosters_: dict[tuple[object, int], object] = {}
         # the direct strategy may fit more steps later, from the training data only
         self.train_ = frame if self.strategy == "direct" else None
@@ -157,7 +148,7 @@ class LightGBMForecaster(BaseForecaster):
         for h in range(1, steps + 1):
             self._fit_step(frame, h)
 
-    def _fit_step(self, fr: _Frame, h: int) -> None:
+    def _fit_step(self, fr: PanelArrays, h: int) -> None:
         import lightgbm as lgb
 
         width = self.spec_.width
@@ -205,10 +196,8 @@ class LightGBMForecaster(BaseForecaster):
         quantiles = self._check_quantiles(quantiles)
         context = check_panel(context, "context")
         self._check_timestamps(context)
-        fr = self._frame(context, future)
-        pos = np.flatnonzero(fr.observed)
-        ids = fr.ids[pos]
-        anchors = pos[np.r_[ids[1:] != ids[:-1], True]]  # the last observed row of each series
+        fr = self._arrays(context, future)
+        anchors = last_positions(fr)
         levels = self._forecast(fr, anchors, horizon)
         raw = pd.DataFrame(
             {ID: np.repeat(fr.ids[anchors], horizon), "h": np.tile(np.arange(1, horizon + 1), len(anchors)),
@@ -235,11 +224,11 @@ class LightGBMForecaster(BaseForecaster):
         self._check_quantiles(quantiles)
         history = check_panel(history, "history")
         self._check_timestamps(history)
-        fr = self._frame(history, future, strict=False)  # rows after the last cutoff are never read
-        anchors = self._anchor_positions(fr, cutoffs)
-        self._check_levels(fr, anchors)
+        fr = self._arrays(history, future, strict=False)  # rows after the last cutoff are never read
+        anchors = anchor_positions(fr, cutoffs)
+        check_levels(fr, anchors, self.transform)
         levels = self._forecast(fr, anchors, horizon)
-        dates = self._future_dates(fr, anchors, horizon)
+        dates = future_dates(fr, anchors, horizon)
         out = pd.DataFrame(
             {
                 ID: np.repeat(fr.ids[anchors], horizon),
@@ -252,15 +241,15 @@ class LightGBMForecaster(BaseForecaster):
         )
         return out.sort_values([ID, "cutoff", "h"], kind="stable").reset_index(drop=True)
 
-    def _forecast(self, fr: _Frame, anchors: np.ndarray, horizon: int) -> np.ndarray:
+    def _forecast(self, fr: PanelArrays, anchors: np.ndarray, horizon: int) -> np.ndarray:
         """Levels forecast at each anchor row, shape ``(len(anchors), horizon)``."""
         if self.strategy == "direct":
             self._ensure_steps(horizon)
         width = self.spec_.width
         scale = self._scale(fr, anchors)
         windows = lag_windows(fr.z, anchors, fr.starts[anchors], width) / scale[:, None]
-        dates = self._future_dates(fr, anchors, horizon) if self.calendar_ else None
-        known = self._known_after(fr, anchors, horizon)  # (n, horizon, n_known)
+        dates = future_dates(fr, anchors, horizon) if self.calendar_ else None
+        known = self._known(fr, anchors, horizon)  # (n, horizon, n_known)
         groups = fr.ids[anchors]
         steps = np.full((len(anchors), horizon), np.nan)
         if self.strategy == "recursive":
@@ -276,6 +265,12 @@ class LightGBMForecaster(BaseForecaster):
                 X = self._design(fr, anchors, windows, day, known[:, h - 1], shift=0)
                 steps[:, h - 1] = self._predict_step(X, groups, h)
         return inverse(steps * scale[:, None], fr.y[anchors], self.transform)
+
+    def _known(self, fr: PanelArrays, anchors: np.ndarray, horizon: int) -> np.ndarray:
+        try:
+            return known_after(fr, anchors, horizon)
+        except DataError as exc:
+            raise DataError(f"{type(self).__name__} '{self.name}': {exc}") from None
 
     def _predict_step(self, X: np.ndarray, groups: np.ndarray, h: int) -> np.ndarray:
         if self.global_model:
@@ -317,7 +312,7 @@ class LightGBMForecaster(BaseForecaster):
                 parts.append(gather(fr.past[:, j], pos, fr.starts[anchors, None]))
         return np.column_stack(parts)
 
-    def _scale(self, fr: _Frame, anchors: np.ndarray) -> np.ndarray:
+    def _scale(self, fr: PanelArrays, anchors: np.ndarray) -> np.ndarray:
         """Standard deviation of the target from each anchor's series start up to the anchor."""
         if self.scale == "none":
             return np.ones(len(anchors))
@@ -331,99 +326,14 @@ class LightGBMForecaster(BaseForecaster):
             sd = np.sqrt(var)
         return np.where((n >= 2) & np.isfinite(sd) & (sd > 0), sd, 1.0)
 
-    def _known_after(self, fr: _Frame, anchors: np.ndarray, horizon: int) -> np.ndarray:
-        k = fr.known.shape[1]
-        if k == 0:
-            return np.empty((len(anchors), horizon, 0))
-        pos = anchors[:, None] + np.arange(1, horizon + 1)[None, :]
-        short = pos[:, -1] > fr.ends[anchors]
-        if np.any(short):
-            i = int(np.argmax(short))
-            raise DataError(
-                f"{type(self).__name__}: known covariates {list(self.known_covariates)} need values for "
-                f"{horizon} steps after cutoff {fr.ds[anchors[i]]} of series '{fr.ids[anchors[i]]}'; "
-                "pass them in 'future' (unique_id, ds and those columns) or in the rows after the cutoff."
-            )
-        return fr.known[pos]
-
-    def _future_dates(self, fr: _Frame, anchors: np.ndarray, horizon: int) -> np.ndarray:
-        out = np.empty((len(anchors), horizon), dtype=fr.ds.dtype)
-        groups = fr.ids[anchors]
-        for key in pd.unique(groups):
-            rows = np.flatnonzero((fr.ids == key) & fr.observed)
-            step = infer_step(pd.Series(fr.ds[rows]))
-            for i in np.flatnonzero(groups == key):
-                out[i] = future_ds(fr.ds[anchors[i]], horizon, step)
-        return out
-
-    # -- data -----------------------------------------------------------------------------
-    def _frame(self, panel: pd.DataFrame, future: pd.DataFrame | None = None, strict: bool = True) -> _Frame:
-        known, past = list(self.known_covariates), list(self.past_covariates)
-        missing = [c for c in known + past if c not in panel.columns]
-        if missing:
-            raise DataError(
-                f"{type(self).__name__}: covariate column(s) {missing} not in the panel (columns: "
-                f"{list(panel.columns)}); add them to the data or remove them from the parameters."
-            )
+    def _arrays(self, panel: pd.DataFrame, future: pd.DataFrame | None = None, strict: bool = True) -> PanelArrays:
         if self.calendar_ and not pd.api.types.is_datetime64_any_dtype(panel[DS]):
             raise DataError(
                 f"{type(self).__name__}: calendar features {list(self.calendar_)} need timestamps in 'ds', "
                 f"got dtype {panel[DS].dtype}; drop 'calendar' for integer-indexed series."
             )
-        panel = panel[[ID, DS, Y, *known, *past]].assign(_observed=True)
-        if future is not None and known:
-            panel = self._with_future(panel, future, known)
-        ids = panel[ID].to_numpy()
-        first = series_starts(ids)
-        starts = row_starts(first)
-        last = np.r_[first[1:], True]
-        ends = np.minimum.accumulate(np.where(last, np.arange(len(ids)), len(ids))[::-1])[::-1]
-        y = panel[Y].to_numpy(dtype=float)
-        return _Frame(
-            ids=ids, ds=panel[DS].to_numpy(), y=y, z=forward(y, first, self.transform, strict), starts=starts,
-            ends=ends, observed=panel["_observed"].to_numpy(dtype=bool),
-            known=panel[known].to_numpy(dtype=float).reshape(len(ids), len(known)),
-            past=panel[past].to_numpy(dtype=float).reshape(len(ids), len(past)),
-        )
-
-    def _with_future(self, panel: pd.DataFrame, future: pd.DataFrame, known: list[str]) -> pd.DataFrame:
-        missing = [c for c in [ID, DS, *known] if c not in future.columns]
-        if missing:
-            raise DataError(f"{type(self).__name__}: 'future' lacks column(s) {missing}; it needs unique_id, ds and {known}.")
-        last = panel.groupby(ID, sort=False)[DS].max()
-        future = future[[ID, DS, *known]]
-        future = future[future[DS].to_numpy() > future[ID].map(last).to_numpy()]
-        rows = future.assign(**{Y: np.nan, "_observed": False})
-        for col in panel.columns.difference(rows.columns):
-            rows[col] = np.nan
-        return pd.concat([panel, rows[panel.columns]], ignore_index=True).sort_values([ID, DS], kind="stable").reset_index(drop=True)
-
-    def _check_levels(self, fr: _Frame, anchors: np.ndarray) -> None:
-        """Levels up to each series' last cutoff must suit the transform (checked only there)."""
-        if self.transform not in ("log_return", "return"):
-            return
-        last = np.full(len(fr.y), -1)
-        np.maximum.at(last, fr.starts[anchors], anchors)
-        rows = np.arange(len(fr.y))
-        bad = (rows <= last[fr.starts]) & fr.observed & ~(fr.y > 0)
-        if np.any(bad):
-            i = int(np.argmax(bad))
-            raise DataError(
-                f"{type(self).__name__}: transform {self.transform!r} needs positive levels, got {fr.y[i]} "
-                f"at {fr.ds[i]} of series '{fr.ids[i]}'; use transform 'difference' for such series."
-            )
-
-    def _anchor_positions(self, fr: _Frame, cutoffs: pd.DataFrame) -> np.ndarray:
-        out = np.empty(len(cutoffs), dtype=np.int64)
-        cut_ids = cutoffs[ID].to_numpy()
-        for key in pd.unique(cut_ids):
-            rows = np.flatnonzero((fr.ids == key) & fr.observed)
-            at = np.flatnonzero(cut_ids == key)
-            pos = pd.Index(fr.ds[rows]).searchsorted(cutoffs["cutoff"].to_numpy()[at], side="right") - 1
-            if len(rows) == 0 or np.any(pos < 0):
-                raise DataError(
-                    f"{type(self).__name__}: cutoffs of series '{key}' lie before its history "
-                    "(or the series is not in the history); give cutoffs within each series."
-                )
-            out[at] = rows[pos]
-        return out
+        try:
+            return panel_arrays(panel, self.transform, list(self.known_covariates), list(self.past_covariates),
+                                future, strict)
+        except DataError as exc:
+            raise DataError(f"{type(self).__name__} '{self.name}': {exc}") from None
