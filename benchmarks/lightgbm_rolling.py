@@ -52,8 +52,9 @@ def experiment(models: list[dict], workers: int) -> dict:
     }
 
 
-def lgbm_params(threads: int) -> dict:
-    return {"lags": LAGS, "transform": "difference", "n_estimators": TREES, "num_threads": threads}
+def lgbm_params(threads: int, reuse_bins: bool = False) -> dict:
+    return {"lags": LAGS, "transform": "difference", "n_estimators": TREES, "num_threads": threads,
+            "reuse_bins": reuse_bins}
 
 
 def run_tsbench(models: list[dict], workers: int, out: str) -> tuple[float, pd.DataFrame]:
@@ -116,13 +117,14 @@ def main() -> None:
         loop_time = min(t for t, _ in loop)
         loop_mase = mean_mase(evaluate(loop[0][1], panel, ["mase"]), "plain_loop")
         rows.append(("plain per-series loop (1 thread)", loop_time, loop_mase))
-        settings = [(1, 1), (2, 1)] + ([(1, args.threads)] if args.threads > 1 else [])
-        for workers, threads in settings:
-            model = [{"name": "lightgbm", "model": "lightgbm", "params": lgbm_params(threads)}]
-            runs = [run_tsbench(model, workers, f"{tmp}/w{workers}t{threads}") for _ in range(args.repeat)]
+        settings = [(1, 1, False), (2, 1, False), (1, 1, True)]
+        settings += [(1, args.threads, False)] if args.threads > 1 else []
+        for workers, threads, reuse in settings:
+            model = [{"name": "lightgbm", "model": "lightgbm", "params": lgbm_params(threads, reuse)}]
+            runs = [run_tsbench(model, workers, f"{tmp}/w{workers}t{threads}{reuse}") for _ in range(args.repeat)]
             t = min(r[0] for r in runs)
-            rows.append((f"tsbench global recursive, {workers} worker(s), num_threads {threads}", t,
-                         mean_mase(runs[0][1], "lightgbm")))
+            label = f"tsbench global recursive, {workers} worker(s), num_threads {threads}"
+            rows.append((label + (", reuse_bins" if reuse else ""), t, mean_mase(runs[0][1], "lightgbm")))
     print(f"random walk: MASE {rw:.4f} (run time {rw_time:.2f} s)\n")
     print("| run | wall time (s) | time / plain loop | MASE | MASE / random walk |")
     print("|---|---|---|---|---|")

@@ -265,3 +265,44 @@ def test_conformance_with_calendar_features_on_timestamps():
     report = check_forecaster(LightGBMForecaster(lags=3, calendar=["dayofweek"], n_estimators=10, min_data_in_leaf=10))
     failed = {r.name for r in report.failed}
     assert failed == {"integer ds"}, str(report)  # calendar features need timestamps, by design
+
+
+def test_runs_inside_a_backtest_cell_with_batched_origins():
+    from tsbench.backtest import plan_backtest
+    from tsbench.cells import plan_cells, run_cell
+    from tsbench.config import BacktestSpec
+
+    panel = synthetic_panel(3, 150, seed=7)
+    spec = BacktestSpec(horizon=3, origins=6, step=2, refit_every=3, min_train=60)
+    plans = plan_backtest(panel, spec)
+    model = make_forecaster("lgbm", "lightgbm", {"lags": 4, "n_estimators": 10, "min_data_in_leaf": 10})
+    cells = plan_cells(panel, plans, [model], horizon=3, quantiles=(), seed=11)
+    assert len(cells) == 1  # one global cell over all series
+    result = run_cell(cells[0])
+    assert result.error is None, result.traceback
+    assert result.meta["n_fits"] == 2
+    assert len(result.forecasts) == 3 * 6 * 3
+    assert result.forecasts["y_pred"].notna().all()
+    # the cell's forecasts equal a refit by hand at each block's first cutoff, seeded by the experiment
+    first_cut = plans["s0"].cutoffs[0]
+    pos = panel.groupby("unique_id").cumcount().to_numpy()
+    again = LightGBMForecaster(lags=4, n_estimators=10, min_data_in_leaf=10, seed=11).fit(panel[pos <= first_cut])
+    one = again.predict(panel[pos <= first_cut], 3)
+    got = result.forecasts[result.forecasts["cutoff"] == panel["ds"].iloc[first_cut]].sort_values(["unique_id", "h"])
+    np.testing.assert_allclose(got["y_pred"].to_numpy(), one["y_pred"].to_numpy(), rtol=0, atol=1e-12)
+
+
+def test_reuse_bins_changes_only_refits_and_stays_reproducible():
+    panel = synthetic_panel(2, 160, seed=8)
+    pos = panel.groupby("unique_id").cumcount().to_numpy()
+
+    def two_fits(reuse: bool) -> tuple[np.ndarray, np.ndarray]:
+        model = LightGBMForecaster(lags=5, n_estimators=15, min_data_in_leaf=10, reuse_bins=reuse)
+        first = model.fit(panel[pos < 100]).predict(panel[pos < 100], 3)["y_pred"].to_numpy()
+        second = model.fit(panel).predict(panel, 3)["y_pred"].to_numpy()
+        return first, second
+
+    fresh, reused, again = two_fits(False), two_fits(True), two_fits(True)
+    np.testing.assert_array_equal(fresh[0], reused[0])  # the first fit bins its own data either way
+    np.testing.assert_array_equal(reused[1], again[1])
+    np.testing.assert_allclose(reused[1], fresh[1], rtol=0, atol=0.5)

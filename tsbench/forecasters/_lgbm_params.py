@@ -45,6 +45,8 @@ def check_forecaster_params(p: Mapping[str, object]) -> None:
     for key, allowed in choices.items():
         if p[key] not in allowed:
             raise ValueError(f"{key} must be one of {list(allowed)}, got {p[key]!r}")
+    if not isinstance(p["reuse_bins"], bool):
+        raise ValueError(f"reuse_bins must be true or false, got {p['reuse_bins']!r}")
     if not isinstance(p["global_model"], bool):
         raise ValueError(f"global (global_model) must be true or false, got {p['global_model']!r}")
     if p["horizon"] is not None and not _is_int(p["horizon"], 1):
