@@ -181,7 +181,10 @@ class LightGBMForecaster(BaseForecaster):
             reference = self.bins_.get((key, h)) if self.reuse_bins else None
             data = lgb.Dataset(X[mask], target[mask], feature_name=self.feature_names_, params=self.params_,
                                reference=reference)
-            self.boosters_[(key, h)] = lgb.train(self.params_, data, num_boost_round=int(self.n_estimators))
+            # keeping the training booster skips a save/load round trip of the model text on every fit
+            self.boosters_[(key, h)] = lgb.train(
+                self.params_, data, num_boost_round=int(self.n_estimators), keep_training_booster=True
+            )
             if self.reuse_bins and reference is None:
                 self.bins_[(key, h)] = data
         self.steps_ = max(self.steps_, h)
