@@ -306,3 +306,13 @@ def test_reuse_bins_changes_only_refits_and_stays_reproducible():
     np.testing.assert_array_equal(fresh[0], reused[0])  # the first fit bins its own data either way
     np.testing.assert_array_equal(reused[1], again[1])
     np.testing.assert_allclose(reused[1], fresh[1], rtol=0, atol=0.5)
+
+
+def test_missing_lightgbm_gives_an_install_hint(monkeypatch):
+    import sys
+
+    from tsbench.errors import PluginError
+
+    monkeypatch.setitem(sys.modules, "lightgbm", None)  # makes "import lightgbm" fail
+    with pytest.raises(PluginError, match=r"pip install 'tsbench\[lightgbm\]'"):
+        make_forecaster("lgbm", "lightgbm", {"lags": 3})

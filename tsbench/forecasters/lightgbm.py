@@ -8,7 +8,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from tsbench.errors import ConfigError, DataError
+from tsbench.errors import ConfigError, DataError, PluginError
 from tsbench.features import (
     FeatureSpec,
     calendar_features,
@@ -131,7 +131,14 @@ class LightGBMForecaster(BaseForecaster):
         self.seed = seed
 
     def check_params(self) -> None:
-        """Raise ``ValueError`` for parameter values that cannot work."""
+        """Raise ``ValueError`` for parameter values that cannot work, ``PluginError`` without lightgbm."""
+        try:
+            import lightgbm  # noqa: F401
+        except ImportError:
+            raise PluginError(
+                "the 'lightgbm' forecaster needs the lightgbm package, which is not installed. "
+                "Install it with: pip install 'tsbench[lightgbm]'"
+            ) from None
         check_forecaster_params(self.get_params())
 
     # -- fit ---------------------------------------------------------------------------
