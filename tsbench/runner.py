@@ -13,12 +13,13 @@ import pandas as pd
 
 from tsbench.backtest import plan_backtest, standardize
 from tsbench.cells import CellResult, plan_cells, run_cell
+from tsbench.collect import collect
 from tsbench.config import Experiment, config_hash
 from tsbench.data.loader import load_panel
 from tsbench.errors import DataError
 from tsbench.executors import make_executor
 from tsbench.manifest import build_manifest
-from tsbench.metrics import evaluate, mase_scale
+from tsbench.metrics import mase_scale
 from tsbench.panel import ID, Y
 from tsbench.registry import make_forecaster
 from tsbench.report.tables import leaderboard, leaderboard_markdown
@@ -31,11 +32,14 @@ log = logging.getLogger("tsbench")
 
 @dataclass
 class RunResult:
-    """The outcome of :func:`run_experiment`."""
+    """The outcome of :func:`run_experiment`.
+
+    ``forecasts`` is read from ``forecasts.parquet`` when asked for, so a
+    large run does not hold every forecast in memory.
+    """
 
     run_dir: Path
     leaderboard: pd.DataFrame
-    forecasts: pd.DataFrame
     metrics: pd.DataFrame
     failures: list[dict] = field(default_factory=list)
     computed: int = 0
@@ -45,6 +49,11 @@ class RunResult:
     def ok(self) -> bool:
         """True when every cell succeeded."""
         return not self.failures
+
+    @property
+    def forecasts(self) -> pd.DataFrame:
+        """Every forecast of the run (read from ``forecasts.parquet``)."""
+        return pd.read_parquet(self.run_dir / "forecasts.parquet")
 
 
 def run_dir_for(experiment: Experiment, output: str | Path | None = None) -> Path:
@@ -102,39 +111,59 @@ def _run(experiment, base_dir, run_dir, fresh, progress, started) -> RunResult:
     store = RunStore(run_dir)
     if fresh:
         store.reset()
+    store.clean()
     done = store.finished()
     todo = [c for c in cells if c.key not in done]
     log.info("%d cells planned, %d already stored, %d to run", len(cells), len(cells) - len(todo), len(todo))
     executor = make_executor(experiment.executor)
+    log.info("executor: %s", executor.describe())
+    t0 = time.perf_counter()
     failures = _execute(executor, todo, store, progress, total=len(cells), already=len(cells) - len(todo))
+    execute_time = time.perf_counter() - t0
     keys = {c.key for c in cells}
-    forecasts = store.forecasts(keys)
-    metrics = evaluate(forecasts, panel, experiment.metric_names(), experiment.metric_params()) if len(forecasts) else _empty_metrics()
+    metrics = collect(store, cells, panel, experiment.metric_names(), experiment.metric_params(),
+                      run_dir / "forecasts.parquet")
     names = [f.name for f in experiment.forecasters]
     board = leaderboard(metrics, experiment.metric_names(), experiment.baseline, names, n_series=len(plans))
-    timing = {"wall_time": time.perf_counter() - started, "finished": dt.datetime.now().isoformat(timespec="seconds")}
+    timing = {"wall_time": time.perf_counter() - started, "execute_time": execute_time,
+              "cells_computed": len(todo) - len(failures), "cells_reused": len(cells) - len(todo),
+              "cells_failed": len(failures), "finished": dt.datetime.now().isoformat(timespec="seconds")}
     manifest = build_manifest(experiment, digest, infos, store.records(keys), failures, executor, timing)
-    _write_outputs(run_dir, experiment, forecasts, metrics, board, manifest, failures)
-    return RunResult(run_dir, board, forecasts, metrics, failures, computed=len(todo), reused=len(cells) - len(todo))
+    _write_outputs(run_dir, experiment, metrics, board, manifest, failures)
+    log.info("run finished: %d computed, %d reused, %d failed", len(todo) - len(failures),
+             len(cells) - len(todo), len(failures))
+    return RunResult(run_dir, board, metrics, failures, computed=len(todo), reused=len(cells) - len(todo))
 
 
 def _execute(executor, cells, store, progress, total, already) -> list[dict]:
     failures: list[dict] = []
     bar = _progress_bar(progress)
+    finished = 0
     try:
         with bar:
             task = bar.add_task("cells", total=total, completed=already, failed=0)
-            for result in executor.map_unordered(run_cell, cells):
+            for result in executor.map_unordered(run_cell, cells, _failed_result):
                 if result.error is None:
                     store.save(result)
                     log.info("cell %s done in %.2fs", result.key, result.meta.get("wall_time", 0.0))
                 else:
                     failures.append(_failure(result))
                     log.error("cell %s failed: %s\n%s", result.key, result.error, result.traceback)
+                finished += 1
                 bar.update(task, advance=1, failed=len(failures))
+    except KeyboardInterrupt:
+        log.warning("interrupted after %d of %d cells to run; the %d stored cells are kept",
+                    finished, len(cells), already + finished - len(failures))
+        executor.close(cancel=True)
+        raise
     finally:
         executor.close()
     return failures
+
+
+def _failed_result(cell, error: str, trace: str) -> CellResult:
+    """The result of a cell that the executor had to stop (timeout) or lost (worker died)."""
+    return CellResult(cell.key, cell.alias, cell.series, None, error=error, traceback=trace)
 
 
 def _failure(result: CellResult) -> dict:
@@ -170,19 +199,13 @@ def _precheck_metrics(experiment: Experiment, panel: pd.DataFrame, plans) -> Non
         raise DataError(f"series '{uid}' has zeros, where MAPE is undefined; use smape or mase instead.")
 
 
-def _write_outputs(run_dir, experiment, forecasts, metrics, board, manifest, failures) -> None:
-    write_atomic(run_dir / "forecasts.parquet", lambda p: forecasts.to_parquet(p, index=False))
+def _write_outputs(run_dir, experiment, metrics, board, manifest, failures) -> None:
     write_atomic(run_dir / "metrics.parquet", lambda p: metrics.to_parquet(p, index=False))
     write_atomic(run_dir / "leaderboard.csv", lambda p: board.to_csv(p, index=False))
     md = leaderboard_markdown(board, title=f"{experiment.name}: leaderboard")
     write_atomic(run_dir / "leaderboard.md", lambda p: p.write_text(md))
     write_json(run_dir / "manifest.json", manifest)
     write_json(run_dir / "failures.json", failures)
-
-
-def _empty_metrics() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in
-                         [(ID, object), ("model", object), ("metric", object), ("h", "int64"), ("value", float)]})
 
 
 def _attach_log(path: Path) -> logging.Handler:
