@@ -77,7 +77,8 @@ def datasets() -> None:
 def main() -> None:
     """Entry point of the console script: typed errors become one readable message."""
     try:
-        app(standalone_mode=False)
+        # outside standalone mode typer returns exit codes (typer.Exit, 130 on Ctrl-C) instead of exiting
+        code = app(standalone_mode=False)
     except TsbenchError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(2)
@@ -95,3 +96,7 @@ def main() -> None:
         if isinstance(exc, click.exceptions.Abort):
             sys.exit(130)
         raise
+    if code == 130:
+        err_console.print("interrupted: finished cells are kept; run the same command again to resume.")
+    if isinstance(code, int) and code:
+        sys.exit(code)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -31,9 +32,6 @@ __all__ = [
 
 log = logging.getLogger("tsbench")
 
-#: How many times a cell is tried again after the process running it died.
-CRASH_RETRIES = 1
-
 OnError = Callable[[object, str, str], object]
 
 
@@ -48,6 +46,11 @@ def default_workers() -> int:
 def hard_deadline(timeout: float) -> float:
     """Seconds after which a cell that ignored its soft time limit is stopped from outside."""
     return timeout + 2.0 + 0.1 * timeout
+
+
+def _ignore_ctrl_c() -> None:
+    """Worker processes leave Ctrl-C to the parent, which stops them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _unpack(item, outcome, on_error: OnError):
@@ -89,8 +92,9 @@ class ProcessExecutor:
     once and its time limit is measured from submission. A cell that ignores
     its soft time limit for :func:`hard_deadline` seconds has its worker
     killed; the pool is replaced and the other cells in flight are started
-    again. A cell whose worker dies (a crash, the OOM killer) is tried again
-    :data:`CRASH_RETRIES` time(s), then reported as failed.
+    again. When a worker dies (a crash, the OOM killer), the cells that were
+    running are tried again one at a time, so the one that kills its worker
+    alone is reported as failed and the others complete.
     """
 
     kind = "processes"
@@ -103,45 +107,52 @@ class ProcessExecutor:
     def map_unordered(self, fn: Callable, items: Iterable, on_error: OnError) -> Iterator:
         """Yield ``fn(item)`` (or ``on_error(...)``) for each item as soon as it completes."""
         pending = iter(items)
-        retry: list[object] = []
-        attempts: dict[int, int] = {}
-        running: dict = {}  # future -> (item, submitted at)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        restart: list[object] = []  # cut short by a hard stop of another cell: run again
+        suspects: list[object] = []  # running when a worker died: run again, one at a time
+        running: dict = {}  # future -> (item, submitted at, alone)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_ignore_ctrl_c)
 
         def fill() -> None:
+            if any(alone for _, _, alone in running.values()):
+                return
+            if suspects:
+                if not running:
+                    submit(suspects.pop(0), alone=True)
+                return
             while len(running) < self.workers:
-                item = retry.pop() if retry else next(pending, None)
+                item = restart.pop() if restart else next(pending, None)
                 if item is None:
                     return
-                future = self._pool.submit(limited_call, fn, item, self.timeout)
-                running[future] = (item, time.monotonic())
+                submit(item, alone=False)
+
+        def submit(item, alone: bool) -> None:
+            future = self._pool.submit(limited_call, fn, item, self.timeout)
+            running[future] = (item, time.monotonic(), alone)
 
         fill()
         while running:
             done, _ = wait(running, timeout=self._wait_time(running), return_when=FIRST_COMPLETED)
             broken = False
             for future in done:
-                item, _ = running.pop(future)
+                item, _, alone = running.pop(future)
                 try:
                     yield _unpack(item, future.result(), on_error)
                 except BrokenProcessPool:
                     broken = True
-                    attempts[id(item)] = attempts.get(id(item), 0) + 1
-                    if attempts[id(item)] > CRASH_RETRIES:
+                    if alone:
                         yield on_error(item, "WorkerCrashed: the worker process running this cell died "
-                                       f"({attempts[id(item)]} attempts); it may have run out of memory",
-                                       "")
+                                       "(twice, the second time running alone); it may have run out of memory", "")
                     else:
-                        retry.append(item)
+                        suspects.append(item)
                 except Exception as exc:  # e.g. a result that cannot be pickled
                     yield on_error(item, f"{type(exc).__name__}: {exc}", "")
             overdue = self._overdue(running)
+            for future in overdue:
+                item, _, _ = running.pop(future)
+                yield on_error(item, f"CellTimeout: the cell ran past its {self.timeout:g} s timeout "
+                               "and its worker process was stopped", "")
             if overdue or broken:
-                for future in overdue:
-                    item, _ = running.pop(future)
-                    yield on_error(item, f"CellTimeout: the cell ran past its {self.timeout:g} s timeout "
-                                   "and its worker process was stopped", "")
-                retry.extend(item for item, _ in running.values())
+                (suspects if broken else restart).extend(item for item, _, _ in running.values())
                 running.clear()
                 self._replace_pool()
             fill()
@@ -149,18 +160,18 @@ class ProcessExecutor:
     def _wait_time(self, running) -> float | None:
         if not self.timeout:
             return None
-        first = min(started for _, started in running.values())
+        first = min(started for _, started, _ in running.values())
         return max(0.0, first + hard_deadline(self.timeout) - time.monotonic()) + 0.05
 
     def _overdue(self, running) -> list:
         if not self.timeout:
             return []
         now = time.monotonic()
-        return [f for f, (_, started) in running.items() if now - started > hard_deadline(self.timeout)]
+        return [f for f, (_, started, _) in running.items() if now - started > hard_deadline(self.timeout)]
 
     def _replace_pool(self) -> None:
         self._kill()
-        self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_ignore_ctrl_c)
 
     def _kill(self) -> None:
         pool, self._pool = self._pool, None
