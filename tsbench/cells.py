@@ -99,7 +99,7 @@ def run_cell(cell: Cell) -> CellResult:
     """Fit and predict one cell; any exception becomes a failed result, never a crash."""
     _seed_everything(cell.seed)
     caught: list[warnings.WarningMessage] = []
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -110,7 +110,8 @@ def run_cell(cell: Cell) -> CellResult:
             meta={"wall_time": time.perf_counter() - started, "warnings": _count(caught)},
             error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(),
         )
-    meta = {**timing, "wall_time": time.perf_counter() - started, "warnings": _count(caught),
+    meta = {**timing, "wall_time": time.perf_counter() - started, "cpu_time": time.process_time() - cpu_started,
+            "warnings": _count(caught),
             "warning_messages": sorted({str(w.message)[:200] for w in caught})[:5]}
     return CellResult(cell.key, cell.alias, cell.series, forecasts, meta=meta)
 

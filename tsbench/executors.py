@@ -126,7 +126,11 @@ class ProcessExecutor:
                 submit(item, alone=False)
 
         def submit(item, alone: bool) -> None:
-            future = self._pool.submit(limited_call, fn, item, self.timeout)
+            try:
+                future = self._pool.submit(limited_call, fn, item, self.timeout)
+            except BrokenProcessPool:  # a worker died since the last check; its cells show up as broken
+                self._replace_pool()
+                future = self._pool.submit(limited_call, fn, item, self.timeout)
             running[future] = (item, time.monotonic(), alone)
 
         fill()
@@ -241,7 +245,9 @@ class DaskExecutor:
         from dask.distributed import TimeoutError as DaskTimeout, wait
 
         client = self._client or self._connect()
-        slots = 2 * max(1, sum(client.nthreads().values()))
+        threads = max(1, sum(client.nthreads().values()))
+        # with a time limit, submit no more than can start at once, so a limit counts from the start
+        slots = threads if self.timeout else 2 * threads
         pending = iter(items)
         running: dict = {}  # future -> (item, submitted at)
 

@@ -172,11 +172,12 @@ def _failure(result: CellResult) -> dict:
 
 
 def _progress_bar(enabled: bool):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
 
     return Progress(
         TextColumn("[bold]backtest"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("failed: {task.fields[failed]}"), TimeRemainingColumn(),
+        TextColumn("failed: {task.fields[failed]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
         disable=not enabled, transient=False,
     )
 
