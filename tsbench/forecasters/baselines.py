@@ -6,9 +6,8 @@ every other model is judged against them.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from statistics import NormalDist
+from typing import ClassVar
 
 import numpy as np
 
