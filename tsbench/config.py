@@ -98,11 +98,16 @@ class BacktestSpec(_Strict):
 
 
 class ForecasterSpec(_Strict):
-    """A forecaster of the experiment: its unique alias, model and parameters."""
+    """A forecaster of the experiment: its unique alias, model and parameters.
+
+    ``fallback`` names a model (with default parameters, e.g. ``naive``) that
+    forecasts wherever this one fails to fit or gives non-finite forecasts.
+    """
 
     name: str = Field(min_length=1)
     model: str = Field(min_length=1)
     params: dict[str, Any] = Field(default_factory=dict)
+    fallback: str | None = Field(None, min_length=1)
 
 
 class ExecutorSpec(_Strict):
@@ -239,6 +244,22 @@ def _check_models(experiment: Experiment, where: str) -> None:
         except TsbenchError as exc:
             key = "model" if "unknown model" in str(exc) else "params"
             raise ConfigError(f"{where}: forecasters.{i}.{key} ({spec.name}): {exc}") from None
+        if spec.fallback is not None:
+            _check_fallback(experiment, spec, i, where)
+
+
+def _check_fallback(experiment: Experiment, spec: ForecasterSpec, i: int, where: str) -> None:
+    from tsbench.registry import make_forecaster
+
+    try:
+        fallback = make_forecaster(spec.fallback, spec.fallback)
+    except TsbenchError as exc:
+        raise ConfigError(f"{where}: forecasters.{i}.fallback ({spec.name}): {exc}") from None
+    if experiment.quantiles and not fallback.all_tags().get("quantiles"):
+        raise ConfigError(
+            f"{where}: forecasters.{i}.fallback ({spec.name}): fallback {spec.fallback!r} does not forecast "
+            f"quantiles, which this experiment asks for ({experiment.quantiles}); pick one that does, e.g. 'naive'."
+        )
 
 
 def _check_metrics(experiment: Experiment, where: str) -> None:

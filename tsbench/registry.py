@@ -20,6 +20,12 @@ BUILTINS: dict[str, str] = {
     "seasonal_naive": "tsbench.forecasters.baselines:SeasonalNaive",
     "mean": "tsbench.forecasters.baselines:HistoricalMean",
     "moving_average": "tsbench.forecasters.baselines:MovingAverage",
+    "ma": "tsbench.forecasters.arima:Ma",
+    "arima": "tsbench.forecasters.arima:Arima",
+    "auto_arima": "tsbench.forecasters.auto_arima:AutoArima",
+    "ets": "tsbench.forecasters.ets:Ets",
+    "ses": "tsbench.forecasters.ets:Ses",
+    "theta": "tsbench.forecasters.theta:Theta",
 }
 
 

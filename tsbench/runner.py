@@ -98,7 +98,9 @@ def _run(experiment, base_dir, run_dir, fresh, progress, started) -> RunResult:
         panel = standardize(panel, plans)
     _precheck_metrics(experiment, panel, plans)
     forecasters = [make_forecaster(f.name, f.model, f.params) for f in experiment.forecasters]
-    cells = plan_cells(panel, plans, forecasters, experiment.backtest.horizon, experiment.quantiles, experiment.seed)
+    fallbacks = {f.name: make_forecaster(f.fallback, f.fallback) for f in experiment.forecasters if f.fallback}
+    cells = plan_cells(panel, plans, forecasters, experiment.backtest.horizon, experiment.quantiles, experiment.seed,
+                       fallbacks=fallbacks)
     store = RunStore(run_dir)
     if fresh:
         store.reset()
