@@ -18,8 +18,9 @@ MOVES = ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, 1))
 def choose_d(y: np.ndarray, max_d: int = 2, alpha: float = 0.05) -> int:
     """Number of differences needed for stationarity by repeated KPSS tests.
 
-    The series is differenced while the KPSS test (level stationarity)
-    rejects at level ``alpha``, at most ``max_d`` times.
+    The series is differenced while the KPSS test (level stationarity, with
+    the short lag truncation ``trunc(4 (n/100)^(1/4))`` that Hyndman and
+    Khandakar use) rejects at level ``alpha``, at most ``max_d`` times.
     """
     from statsmodels.tools.sm_exceptions import InterpolationWarning
     from statsmodels.tsa.stattools import kpss
@@ -33,11 +34,15 @@ def choose_d(y: np.ndarray, max_d: int = 2, alpha: float = 0.05) -> int:
             # the future change of kpss's return type does not touch the p-value read here
             warnings.simplefilter("ignore", InterpolationWarning)
             warnings.simplefilter("ignore", FutureWarning)
-            pvalue = kpss(x, regression="c", nlags="auto")[1]
+            pvalue = kpss(x, regression="c", nlags=_short_lags(len(x)))[1]
         if pvalue >= alpha:
             return d
         x = np.diff(x)
     return max_d
+
+
+def _short_lags(n: int) -> int:
+    return max(1, int(4 * (n / 100) ** 0.25))
 
 
 class AutoArima(StatsmodelsForecaster):
