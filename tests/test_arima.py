@@ -61,6 +61,9 @@ def test_forecasts_equal_statsmodels_with_the_fitted_parameters(spec):
         got = out[out["cutoff"] == cut]
         np.testing.assert_allclose(got["y_pred"], mean, rtol=0, atol=1e-8)
         np.testing.assert_allclose(got["q_0.9"], mean + norm.ppf(0.9) * np.sqrt(var), rtol=0, atol=1e-8)
+    # a context inside the training data starts from the state filtered during the fit
+    inside = model.predict(panel(y[:150]), 3)
+    np.testing.assert_allclose(inside["y_pred"], statsmodels_forecast(y[:150], params, 3, **spec)[0], atol=1e-8)
     # an unrelated context (not continuing the training data) is filtered whole
     single = model.predict(panel(y[30:230]), 3)
     np.testing.assert_allclose(single["y_pred"], statsmodels_forecast(y[30:230], params, 3, **spec)[0], atol=1e-8)

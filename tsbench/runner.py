@@ -130,6 +130,10 @@ def _execute(executor, cells, store, progress, total, already) -> list[dict]:
                 if result.error is None:
                     store.save(result)
                     log.info("cell %s done in %.2fs", result.key, result.meta.get("wall_time", 0.0))
+                    if result.meta.get("fallback", {}).get("origins"):
+                        log.warning("cell %s: fallback %s forecast %d origin(s): %s", result.key,
+                                    result.meta["fallback"]["model"], result.meta["fallback"]["origins"],
+                                    result.meta["fallback"]["used"])
                 else:
                     failures.append(_failure(result))
                     log.error("cell %s failed: %s\n%s", result.key, result.error, result.traceback)

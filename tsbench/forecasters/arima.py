@@ -11,12 +11,12 @@ from tsbench.forecasters.statsbase import (
     SeriesFit,
     StatsmodelsForecaster,
     converged,
-    extend_or_apply,
     previous_params,
     roots_ok,
 )
 
-__all__ = ["Arima", "Ma", "fit_arima", "arima_forecast"]
+__all__ = ["Arima", "Ma", "fit_arima", "arima_forecast", "arima_prefilter", "filtered_state",
+           "forecast_from_state"]
 
 TRENDS = (None, "n", "c", "t", "ct")
 
@@ -83,10 +83,81 @@ def fit_arima(
 
 
 def arima_forecast(fit: SeriesFit, y: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and variance of the ``horizon``-step forecast from the end of ``y`` with fixed parameters."""
-    results = extend_or_apply(fit, y, fit.extra.get("can_extend", False))
-    forecast = results.get_forecast(horizon)
+    """Mean and variance of the ``horizon``-step forecast from the end of ``y`` with fixed parameters.
+
+    When the model can be extended and ``y`` continues (or lies within) data
+    already filtered, only new observations are filtered and the forecast
+    starts from the filtered state at the end of ``y``; otherwise statsmodels
+    filters the whole of ``y`` again (``apply``) and forecasts.
+    """
+    if fit.extra.get("can_extend"):
+        found = filtered_state(fit, y)
+        if found is not None:
+            return forecast_from_state(*found, horizon)
+    forecast = fit.results.apply(y).get_forecast(horizon)
     return np.asarray(forecast.predicted_mean), np.asarray(forecast.var_pred_mean)
+
+
+def filtered_state(fit: SeriesFit, y: np.ndarray) -> tuple[Any, int] | None:
+    """Filtered results and the column of ``predicted_state`` that follows the last value of ``y``.
+
+    Looks in the latest re-filtered results (``fit.cursor``) and in the fit's
+    own results; when ``y`` goes beyond both, the new observations are
+    filtered with statsmodels' ``extend`` and become the cursor. Returns
+    ``None`` when ``y`` does not continue the data seen.
+    """
+    n = len(y)
+    seen = [fit.cursor] if fit.cursor is not None else []
+    seen.append((fit.y, fit.results, 0))
+    for data, results, offset in seen:
+        if offset <= n <= len(data) and np.array_equal(y, data[:n]):
+            return results, n - offset
+    for data, results, _ in seen:
+        if n > len(data) and np.array_equal(y[: len(data)], data):
+            extended = results.extend(y[len(data) :])
+            fit.cursor = (y.copy(), extended, len(data))
+            return extended, n - len(data)
+    return None
+
+
+def forecast_from_state(results: Any, column: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """Forecast mean and variance from one filtered state of a time-invariant state-space model.
+
+    The same prediction recursion the Kalman filter runs over missing
+    observations: ``a <- T a + c``, ``P <- T P T' + R Q R'``, with mean
+    ``Z a + d`` and variance ``Z P Z' + H``.
+    """
+    ssm = results.model.ssm
+    Z, d, H, T, c, R, Q = (_fixed(ssm[name], name) for name in
+                           ("design", "obs_intercept", "obs_cov", "transition", "state_intercept", "selection", "state_cov"))
+    a = np.asarray(results.predicted_state[:, column], dtype=float)  # (k,)
+    P = np.asarray(results.predicted_state_cov[:, :, column], dtype=float)  # (k, k)
+    RQR = R @ Q @ R.T
+    mean, var = np.empty(horizon), np.empty(horizon)
+    for j in range(horizon):
+        mean[j] = (Z @ a + d)[0]
+        var[j] = (Z @ P @ Z.T + H)[0, 0]
+        a = T @ a + c
+        P = T @ P @ T.T + RQR
+    return mean, var
+
+
+def _fixed(matrix: Any, name: str) -> np.ndarray:
+    """A system matrix without its time axis; refuses matrices that change over time."""
+    matrix = np.asarray(matrix, dtype=float)
+    ndim = 1 if name.endswith("intercept") else 2
+    # a constant mean is stored once per observation; it is the same at every step ahead
+    if matrix.ndim == ndim + 1 and np.all(matrix == matrix[..., :1]):
+        matrix = matrix[..., 0]
+    if matrix.ndim != ndim:
+        raise ValueError(f"state-space matrix {name!r} varies over time; forecast with statsmodels instead")
+    return matrix
+
+
+def arima_prefilter(fit: SeriesFit, y: np.ndarray) -> None:
+    """Filter the history up to the last cutoff once, so each cutoff's forecast starts from a stored state."""
+    if fit.extra.get("can_extend"):
+        filtered_state(fit, y)
 
 
 class Arima(StatsmodelsForecaster):
@@ -135,6 +206,9 @@ class Arima(StatsmodelsForecaster):
 
     def _forecast(self, fit, y, horizon):
         return arima_forecast(fit, y, horizon)
+
+    def _prefilter(self, fit, y):
+        arima_prefilter(fit, y)
 
 
 class Ma(Arima):

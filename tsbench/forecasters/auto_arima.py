@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 import numpy as np
 
-from tsbench.forecasters.arima import arima_forecast, fit_arima
+from tsbench.forecasters.arima import arima_forecast, arima_prefilter, fit_arima
 from tsbench.forecasters.statsbase import SeriesFit, StatsmodelsForecaster
 
 __all__ = ["AutoArima", "choose_d"]
@@ -125,6 +125,9 @@ class AutoArima(StatsmodelsForecaster):
 
     def _forecast(self, fit, y, horizon):
         return arima_forecast(fit, y, horizon)
+
+    def _prefilter(self, fit, y):
+        arima_prefilter(fit, y)
 
 
 class _Search:

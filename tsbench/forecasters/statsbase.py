@@ -10,6 +10,7 @@ import numpy as np
 from scipy.stats import norm
 
 from tsbench.forecasters.base import LocalForecaster
+from tsbench.panel import DS, ID, Y, check_panel, iter_series
 
 __all__ = [
     "FitWarning",
@@ -18,7 +19,6 @@ __all__ = [
     "SeriesFit",
     "StatsmodelsForecaster",
     "converged",
-    "extend_or_apply",
     "previous_params",
     "roots_ok",
 ]
@@ -53,8 +53,9 @@ class SeriesFit:
     ``params`` are the estimated parameters (kept to warm-start the next fit),
     ``results`` a statsmodels results object filtered over ``y`` with them, and
     ``info`` the diagnostics recorded with the backtest results. ``cursor`` holds
-    the latest re-filtered results and the data they cover, so that forecasting
-    from successive cutoffs only filters the new observations.
+    the latest re-filtered results, the data seen so far and the position of
+    the first observation those results filtered, so that forecasting from
+    successive cutoffs only filters the new observations.
     """
 
     params: np.ndarray
@@ -62,7 +63,7 @@ class SeriesFit:
     y: np.ndarray
     info: dict[str, Any]
     extra: dict[str, Any] = field(default_factory=dict)
-    cursor: tuple[np.ndarray, Any] | None = None
+    cursor: tuple[np.ndarray, Any, int] | None = None
     last: tuple[np.ndarray, int, np.ndarray, np.ndarray] | None = None
 
 
@@ -80,8 +81,6 @@ class StatsmodelsForecaster(LocalForecaster):
     tags: ClassVar = {"quantiles": True, "batch_origins": True, "min_train_size": 10}
 
     def _fit(self, train) -> None:
-        from tsbench.panel import Y, iter_series
-
         previous = getattr(self, "states_", {})
         states = {}
         for uid, g in iter_series(train):
@@ -90,6 +89,20 @@ class StatsmodelsForecaster(LocalForecaster):
             _warn_about(type(self).__name__, uid, states[uid].info)
         self.states_ = states
         self.fit_info_ = {str(uid): dict(s.info) for uid, s in states.items()}
+
+    def predict_origins(self, history, cutoffs, horizon, quantiles=()):
+        """Forecast at many cutoffs per series; each series is filtered once, up to its last cutoff."""
+        self._check_fitted()
+        history = check_panel(history, "history")
+        last = cutoffs.groupby(ID, sort=False)["cutoff"].max()
+        for uid, g in iter_series(history):
+            if uid in last.index and uid in self.states_:
+                end = int(np.searchsorted(g[DS].to_numpy(), np.asarray(last[uid], dtype=g[DS].dtype), side="right"))
+                self._prefilter(self.states_[uid], g[Y].to_numpy(dtype=float)[:end])
+        return super().predict_origins(history, cutoffs, horizon, quantiles)
+
+    def _prefilter(self, fit: SeriesFit, y: np.ndarray) -> None:
+        """Filter ``y`` (the history up to the last cutoff) ahead of forecasting from its cutoffs."""
 
     def _fit_series(self, y: np.ndarray, previous: SeriesFit | None) -> SeriesFit:
         raise NotImplementedError
@@ -136,21 +149,3 @@ def converged(results: Any) -> bool:
     """Whether a statsmodels optimiser reported convergence (True when it says nothing)."""
     retvals = getattr(results, "mle_retvals", None) or {}
     return bool(retvals.get("converged", True))
-
-
-def extend_or_apply(fit: SeriesFit, y: np.ndarray, can_extend: bool):
-    """Results with the fitted parameters over ``y``, filtering as little as possible.
-
-    When ``y`` continues the data of the last re-filtered results (or of the
-    fit), only the new observations are filtered (``extend``); otherwise the
-    whole of ``y`` is filtered again (``apply``). Both keep the parameters fixed.
-    """
-    candidates = [fit.cursor, (fit.y, fit.results)] if fit.cursor is not None else [(fit.y, fit.results)]
-    if can_extend:
-        for seen, res in candidates:
-            n = len(seen)
-            if len(y) >= n and np.array_equal(y[:n], seen):
-                out = res if len(y) == n else res.extend(y[n:])
-                fit.cursor = (y.copy(), out)
-                return out
-    return fit.results.apply(y)
