@@ -15,7 +15,7 @@ from tsbench.forecasters.statsbase import (
     roots_ok,
 )
 
-__all__ = ["Arima", "Ma", "fit_arima", "arima_forecast", "arima_prefilter", "filtered_state",
+__all__ = ["Arima", "Ma", "fit_arima", "full_results", "arima_forecast", "arima_prefilter", "filtered_state",
            "forecast_from_state"]
 
 TRENDS = (None, "n", "c", "t", "ct")
@@ -32,9 +32,11 @@ def fit_arima(
 
     The scale is concentrated out of the likelihood while optimising (one
     parameter fewer, same maximiser), and the optimiser starts from
-    ``previous.params`` when that fit had the same model. The returned
-    results are those of the plain statsmodels ``ARIMA`` (scale not
-    concentrated) filtered with the full parameter vector, ``sigma2`` last.
+    ``previous.params`` when that fit had the same model. ``params`` is the
+    full parameter vector of the plain statsmodels ``ARIMA`` (``sigma2``
+    last); ``results`` are the estimator's own (scale concentrated), whose
+    filtered states equal the plain model's. The plain model's results are
+    built only when new data must be filtered (:func:`full_results`).
 
     Parameters
     ----------
@@ -61,7 +63,7 @@ def fit_arima(
     if start is not None and not np.all(np.isfinite(est.params)):
         est = estimator.fit(cov_type="none")  # a poor warm start must not cost the fit
     params = np.r_[np.asarray(est.params, dtype=float), float(est.scale)]
-    results = ARIMA(y, **spec).filter(params)
+    results = est
     info = {
         "order": list(spec["order"]),
         "seasonal_order": list(spec["seasonal_order"]),
@@ -79,7 +81,17 @@ def fit_arima(
     model = results.model
     integrated = spec["order"][1] + spec["seasonal_order"][1] > 0
     can_extend = model.k_exog == 0 and (model.k_trend == 0 or (model.trend == "c" and not integrated))
-    return SeriesFit(params, results, y.copy(), info, extra={"spec": spec, "can_extend": can_extend})
+    extra = {"spec": spec, "can_extend": can_extend, "scale": float(est.scale), "full": None}
+    return SeriesFit(params, results, y.copy(), info, extra=extra)
+
+
+def full_results(fit: SeriesFit):
+    """The plain statsmodels ARIMA filtered over the training data with the fitted parameters (built once)."""
+    if fit.extra["full"] is None:
+        from statsmodels.tsa.arima.model import ARIMA
+
+        fit.extra["full"] = ARIMA(fit.y, **fit.extra["spec"]).filter(fit.params)
+    return fit.extra["full"]
 
 
 def arima_forecast(fit: SeriesFit, y: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
@@ -93,50 +105,57 @@ def arima_forecast(fit: SeriesFit, y: np.ndarray, horizon: int) -> tuple[np.ndar
     if fit.extra.get("can_extend"):
         found = filtered_state(fit, y)
         if found is not None:
-            return forecast_from_state(*found, horizon)
-    forecast = fit.results.apply(y).get_forecast(horizon)
+            results, column, scale = found
+            return forecast_from_state(results, column, scale, horizon)
+    forecast = full_results(fit).apply(y).get_forecast(horizon)
     return np.asarray(forecast.predicted_mean), np.asarray(forecast.var_pred_mean)
 
 
-def filtered_state(fit: SeriesFit, y: np.ndarray) -> tuple[Any, int] | None:
-    """Filtered results and the column of ``predicted_state`` that follows the last value of ``y``.
+def filtered_state(fit: SeriesFit, y: np.ndarray) -> tuple[Any, int, float] | None:
+    """Filtered results, the column of ``predicted_state`` that follows the last value of ``y``, and the scale.
 
     Looks in the latest re-filtered results (``fit.cursor``) and in the fit's
     own results; when ``y`` goes beyond both, the new observations are
-    filtered with statsmodels' ``extend`` and become the cursor. Returns
-    ``None`` when ``y`` does not continue the data seen.
+    filtered with statsmodels' ``extend`` of the plain model and become the
+    cursor. The scale multiplies the system covariances (the estimator's
+    results hold them for unit scale). Returns ``None`` when ``y`` does not
+    continue the data seen.
     """
     n = len(y)
-    seen = [fit.cursor] if fit.cursor is not None else []
-    seen.append((fit.y, fit.results, 0))
-    for data, results, offset in seen:
+    if fit.cursor is not None:
+        data, results, offset = fit.cursor
         if offset <= n <= len(data) and np.array_equal(y, data[:n]):
-            return results, n - offset
+            return results, n - offset, 1.0
+    if n <= len(fit.y) and np.array_equal(y, fit.y[:n]):
+        return fit.results, n, fit.extra["scale"]
+    seen = [fit.cursor] if fit.cursor is not None else []
+    seen.append((fit.y, None, 0))
     for data, results, _ in seen:
         if n > len(data) and np.array_equal(y[: len(data)], data):
-            extended = results.extend(y[len(data) :])
+            extended = (results if results is not None else full_results(fit)).extend(y[len(data) :])
             fit.cursor = (y.copy(), extended, len(data))
-            return extended, n - len(data)
+            return extended, n - len(data), 1.0
     return None
 
 
-def forecast_from_state(results: Any, column: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+def forecast_from_state(results: Any, column: int, scale: float, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     """Forecast mean and variance from one filtered state of a time-invariant state-space model.
 
     The same prediction recursion the Kalman filter runs over missing
-    observations: ``a <- T a + c``, ``P <- T P T' + R Q R'``, with mean
-    ``Z a + d`` and variance ``Z P Z' + H``.
+    observations: ``a <- T a + c``, ``P <- T P T' + s R Q R'``, with mean
+    ``Z a + d`` and variance ``Z P Z' + s H`` (``s`` the scale of the system
+    covariances, 1 unless the scale was concentrated out).
     """
     ssm = results.model.ssm
     Z, d, H, T, c, R, Q = (_fixed(ssm[name], name) for name in
                            ("design", "obs_intercept", "obs_cov", "transition", "state_intercept", "selection", "state_cov"))
     a = np.asarray(results.predicted_state[:, column], dtype=float)  # (k,)
-    P = np.asarray(results.predicted_state_cov[:, :, column], dtype=float)  # (k, k)
-    RQR = R @ Q @ R.T
+    P = np.asarray(results.predicted_state_cov[:, :, column], dtype=float)  # (k, k), already scaled
+    RQR = scale * (R @ Q @ R.T)
     mean, var = np.empty(horizon), np.empty(horizon)
     for j in range(horizon):
         mean[j] = (Z @ a + d)[0]
-        var[j] = (Z @ P @ Z.T + H)[0, 0]
+        var[j] = (Z @ P @ Z.T)[0, 0] + scale * H[0, 0]
         a = T @ a + c
         P = T @ P @ T.T + RQR
     return mean, var
