@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -19,9 +20,30 @@ __all__ = [
     "SeriesFit",
     "StatsmodelsForecaster",
     "converged",
+    "one_blas_thread",
     "previous_params",
     "roots_ok",
 ]
+
+
+_BLAS: list = []
+
+
+def one_blas_thread():
+    """A context in which BLAS runs on one thread.
+
+    The Kalman filter works on matrices of a few rows, where BLAS threads only
+    contend for the cores (on a busy machine they made fits ten times slower).
+    Without ``threadpoolctl`` this is a no-op.
+    """
+    if not _BLAS:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _BLAS.append(None)
+        else:
+            _BLAS.append(ThreadpoolController())
+    return contextlib.nullcontext() if _BLAS[0] is None else _BLAS[0].limit(limits=1, user_api="blas")
 
 
 class FitWarning(UserWarning):
@@ -80,7 +102,15 @@ class StatsmodelsForecaster(LocalForecaster):
 
     tags: ClassVar = {"quantiles": True, "batch_origins": True, "min_train_size": 10}
 
+    def _predict(self, context, horizon, quantiles):
+        with one_blas_thread():
+            return super()._predict(context, horizon, quantiles)
+
     def _fit(self, train) -> None:
+        with one_blas_thread():
+            self._fit_all(train)
+
+    def _fit_all(self, train) -> None:
         previous = getattr(self, "states_", {})
         states = {}
         for uid, g in iter_series(train):
@@ -92,6 +122,10 @@ class StatsmodelsForecaster(LocalForecaster):
 
     def predict_origins(self, history, cutoffs, horizon, quantiles=()):
         """Forecast at many cutoffs per series; each series is filtered once, up to its last cutoff."""
+        with one_blas_thread():
+            return self._predict_origins(history, cutoffs, horizon, quantiles)
+
+    def _predict_origins(self, history, cutoffs, horizon, quantiles):
         self._check_fitted()
         history = check_panel(history, "history")
         last = cutoffs.groupby(ID, sort=False)["cutoff"].max()
