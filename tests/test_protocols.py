@@ -55,3 +55,18 @@ def test_split_protocol_scores_every_test_origin_on_the_standard_scale(tmp_path)
     np.testing.assert_allclose(got["y_pred"], scaled[159:197])
     mae = result.metrics.query("unique_id == 'a' and metric == 'mae' and h == 0")["value"].item()
     assert mae == pytest.approx(np.mean(np.abs(np.r_[[scaled[c + h] - scaled[c] for c in range(159, 197) for h in (1, 2, 3)]])))
+
+
+def test_a_forecaster_may_refit_less_often_than_the_others(tmp_path):
+    import json
+
+    forecasters = [{"name": "every", "model": "mean"}, {"name": "once", "model": "mean", "refit_every": "once"}]
+    exp, _ = experiment(tmp_path, {"horizon": 1, "origins": 4, "refit_every": 1}, forecasters)
+    result = run_experiment(exp, base_dir=tmp_path, progress=False)
+    cells = json.loads((result.run_dir / "manifest.json").read_text())["cells"]
+    fits = {(c["model"], c["series"][0]): c["n_fits"] for c in cells}
+    assert fits == {("every", "a"): 4, ("every", "b"): 4, ("once", "a"): 1, ("once", "b"): 1}
+    fc = result.forecasts
+    # the historical mean reads its context, not its fit, so both give the same forecasts at the same origins
+    a, b = (fc[fc["model"] == m].sort_values(["unique_id", "cutoff"])["y_pred"].to_numpy() for m in ("every", "once"))
+    np.testing.assert_allclose(a, b)

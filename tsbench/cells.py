@@ -39,6 +39,7 @@ class Cell:
     horizon: int
     quantiles: tuple[float, ...]
     seed: int
+    fallback: object | None = None  # forecaster used where ``forecaster`` fails to fit or forecast
 
 
 @dataclass
@@ -63,12 +64,15 @@ def cell_key(alias: str, params: dict, series: tuple[str, ...], blocks: tuple[in
     return f"{safe}--{digest}"
 
 
-def plan_cells(panel, plans, forecasters, horizon, quantiles, seed) -> list[Cell]:
+def plan_cells(panel, plans, forecasters, horizon, quantiles, seed, fallbacks=None) -> list[Cell]:
     """Split the backtest into cells: one per series for local models, one for global models.
 
     Local cells hold a view of their series' rows (no copy), so planning many
-    models over many series does not multiply the data in memory.
+    models over many series does not multiply the data in memory. ``fallbacks``
+    maps a forecaster's alias to the forecaster that replaces it wherever its
+    fit or forecast fails.
     """
+    fallbacks = fallbacks or {}
     horizon_end = {uid: p.cutoffs[-1] + horizon + 1 for uid, p in plans.items()}
     by_series = {str(uid): g.iloc[: horizon_end[str(uid)]] for uid, g in iter_series(panel)}
     n_blocks = max(len(p.blocks) for p in plans.values())
@@ -76,11 +80,13 @@ def plan_cells(panel, plans, forecasters, horizon, quantiles, seed) -> list[Cell
     cells = []
     for f in forecasters:
         groups = [tuple(plans)] if f.all_tags()["global"] else [(uid,) for uid in plans]
+        fallback = fallbacks.get(f.name)
+        params = f.get_params() if fallback is None else {**f.get_params(), "fallback": [fallback.name, fallback.get_params()]}
         for series in groups:
             data = by_series[series[0]] if len(series) == 1 else pd.concat([by_series[u] for u in series])
             cells.append(
                 Cell(
-                    key=cell_key(f.name, f.get_params(), series, blocks),
+                    key=cell_key(f.name, params, series, blocks),
                     alias=f.name,
                     forecaster=f,
                     series=series,
@@ -91,6 +97,7 @@ def plan_cells(panel, plans, forecasters, horizon, quantiles, seed) -> list[Cell
                     # a model without quantiles still gives point forecasts; its quantile scores stay empty
                     quantiles=tuple(quantiles) if f.all_tags()["quantiles"] else (),
                     seed=seed,
+                    fallback=fallback,
                 )
             )
     return cells
@@ -145,21 +152,84 @@ def _backtest(cell: Cell) -> tuple[pd.DataFrame, dict]:
     tags = model.all_tags()
     fit_time = predict_time = 0.0
     n_fits = 0
-    out = []
+    out, fits, used = [], [], []
     for b in cell.blocks:
         active = [uid for uid in cell.series if b < len(cell.plans[uid].blocks)]
         if not active:
             continue
         train = _rows(series, {u: cell.plans[u].train_slice(b) for u in active})
         t0 = time.perf_counter()
-        model.fit(train)  # same instance across blocks: a model may warm-start from its last fit
+        block, reason = None, None
+        try:
+            model.fit(train)  # same instance across blocks: a model may warm-start from its last fit
+            n_fits += 1
+            fits.extend(_fit_records(model, b))
+        except Exception as exc:
+            if cell.fallback is None:
+                raise
+            reason = f"fit failed: {type(exc).__name__}: {exc}"
         fit_time += time.perf_counter() - t0
-        n_fits += 1
         t0 = time.perf_counter()
-        out.append(_predict_block(model, tags, series, cell, active, b, train))
+        if reason is None:
+            try:
+                block = _predict_block(model, tags, series, cell, active, b, train)
+            except Exception as exc:
+                if cell.fallback is None:
+                    raise
+                reason = f"predict failed: {type(exc).__name__}: {exc}"
+        if cell.fallback is not None:
+            block = _with_fallback(block, reason, train, series, cell, active, b, used)
+        out.append(block)
         predict_time += time.perf_counter() - t0
     forecasts = _attach_actuals(pd.concat(out, ignore_index=True), series, cell)
-    return forecasts, {"fit_time": fit_time, "predict_time": predict_time, "n_fits": n_fits}
+    info = {"fit_time": fit_time, "predict_time": predict_time, "n_fits": n_fits}
+    if fits:
+        info["fits"] = fits
+        info["fit_problems"] = _fit_problems(fits)
+    if cell.fallback is not None:
+        info["fallback"] = {"model": cell.fallback.name, "used": used,
+                            "origins": int(forecasts["fallback"].notna().sum() // cell.horizon)}
+    return forecasts, info
+
+
+def _with_fallback(block, reason, train, series, cell: Cell, active, b, used: list) -> pd.DataFrame:
+    """Forecasts of the block where the model failed (all of it, or origins with non-finite values)."""
+    name = cell.fallback.name
+    if block is not None:
+        values = block[["y_pred", *[c for c in block.columns if c.startswith("q_")]]].to_numpy(dtype=float)
+        bad = ~np.isfinite(values).all(axis=1)
+        if not bad.any():
+            return block.assign(fallback=None)
+        reason = "non-finite forecasts"
+    backup = clone(cell.fallback).fit(train)
+    replacement = _predict_block(backup, backup.all_tags(), series, cell, active, b, train)
+    replacement = replacement.assign(fallback=name, model=cell.alias)
+    if block is None:
+        used.append({"block": b, "reason": reason, "origins": int(len(replacement) // cell.horizon)})
+        return replacement
+    keys = [ID, "cutoff"]
+    bad_origins = block.loc[bad, keys].drop_duplicates()
+    keep = block.merge(bad_origins, on=keys, how="left", indicator=True)["_merge"].eq("left_only").to_numpy()
+    swap = replacement.merge(bad_origins, on=keys, how="inner")
+    used.append({"block": b, "reason": reason, "origins": int(len(bad_origins))})
+    return pd.concat([block.loc[keep].assign(fallback=None), swap], ignore_index=True)
+
+
+def _fit_records(model, b: int) -> list[dict]:
+    """The per-series diagnostics a model leaves in ``fit_info_`` after a fit, tagged with the block."""
+    info = getattr(model, "fit_info_", None)
+    if not isinstance(info, dict):
+        return []
+    return [{"block": b, ID: str(uid), **dict(v)} for uid, v in info.items()]
+
+
+def _fit_problems(fits: list[dict]) -> dict[str, int]:
+    """How many fits did not converge, were non-stationary or non-invertible."""
+    return {
+        "not_converged": sum(f.get("converged") is False for f in fits),
+        "non_stationary": sum(f.get("stationary") is False for f in fits),
+        "non_invertible": sum(f.get("invertible") is False for f in fits),
+    }
 
 
 def _predict_block(model, tags, series, cell: Cell, active, b, train) -> pd.DataFrame:
@@ -199,7 +269,7 @@ def _attach_actuals(forecasts: pd.DataFrame, series: dict[str, _Series], cell: C
         y_parts.append(one.y[pos])
     out = forecasts.assign(ds=np.concatenate(ds_parts), y=np.concatenate(y_parts), model=cell.alias)
     cols = [ID, "cutoff", DS, "h", "model", "y", "y_pred"]
-    extra = [c for c in out.columns if c.startswith("q_")]
+    extra = [c for c in out.columns if c.startswith("q_")] + (["fallback"] if "fallback" in out.columns else [])
     return out[cols + extra]
 
 

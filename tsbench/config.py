@@ -100,11 +100,20 @@ class BacktestSpec(_Strict):
 
 
 class ForecasterSpec(_Strict):
-    """A forecaster of the experiment: its unique alias, model and parameters."""
+    """A forecaster of the experiment: its unique alias, model and parameters.
+
+    ``fallback`` names a model (with default parameters, e.g. ``naive``) that
+    forecasts wherever this one fails to fit or gives non-finite forecasts.
+    ``refit_every`` overrides the backtest's for this forecaster only, so cheap
+    models can refit at every origin while costly ones refit less often; the
+    origins, and so the forecasts compared, stay the same.
+    """
 
     name: str = Field(min_length=1)
     model: str = Field(min_length=1)
     params: dict[str, Any] = Field(default_factory=dict)
+    fallback: str | None = Field(None, min_length=1)
+    refit_every: PositiveInt | Literal["once"] | None = None
 
 
 class ExecutorSpec(_Strict):
@@ -288,6 +297,22 @@ def _check_models(experiment: Experiment, where: str) -> None:
         except TsbenchError as exc:
             key = "model" if isinstance(exc, PluginError) or "unknown model" in str(exc) else "params"
             raise ConfigError(f"{where}: forecasters.{i}.{key} ({spec.name}): {exc}") from None
+        if spec.fallback is not None:
+            _check_fallback(experiment, spec, i, where)
+
+
+def _check_fallback(experiment: Experiment, spec: ForecasterSpec, i: int, where: str) -> None:
+    from tsbench.registry import make_forecaster
+
+    try:
+        fallback = make_forecaster(spec.fallback, spec.fallback)
+    except TsbenchError as exc:
+        raise ConfigError(f"{where}: forecasters.{i}.fallback ({spec.name}): {exc}") from None
+    if experiment.quantiles and not fallback.all_tags().get("quantiles"):
+        raise ConfigError(
+            f"{where}: forecasters.{i}.fallback ({spec.name}): fallback {spec.fallback!r} does not forecast "
+            f"quantiles, which this experiment asks for ({experiment.quantiles}); pick one that does, e.g. 'naive'."
+        )
 
 
 def _check_metrics(experiment: Experiment, where: str) -> None:

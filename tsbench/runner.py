@@ -124,7 +124,8 @@ def _run(experiment, base_dir, run_dir, fresh, progress, started, report=True) -
         panel = standardize(panel, plans)
     _precheck_metrics(experiment, panel, plans, metric_plans, levels)
     forecasters = [make_forecaster(f.name, f.model, f.params) for f in experiment.forecasters]
-    cells = plan_cells(panel, plans, forecasters, experiment.backtest.horizon, experiment.quantiles, experiment.seed)
+    fallbacks = {f.name: make_forecaster(f.fallback, f.fallback) for f in experiment.forecasters if f.fallback}
+    cells = _plan_all_cells(experiment, panel, plans, forecasters, fallbacks)
     store = RunStore(run_dir)
     if fresh:
         store.reset()
@@ -162,6 +163,19 @@ def _run(experiment, base_dir, run_dir, fresh, progress, started, report=True) -
     return result
 
 
+def _plan_all_cells(experiment, panel, plans, forecasters, fallbacks) -> list:
+    """Cells of every forecaster; those with their own ``refit_every`` get refit blocks of their own."""
+    cells = []
+    for spec, forecaster in zip(experiment.forecasters, forecasters):
+        own = plans
+        if spec.refit_every is not None and spec.refit_every != experiment.backtest.refit_every:
+            backtest = experiment.backtest.model_copy(update={"refit_every": spec.refit_every})
+            own = plan_backtest(panel, backtest)
+        cells += plan_cells(panel, own, [forecaster], experiment.backtest.horizon, experiment.quantiles,
+                            experiment.seed, fallbacks=fallbacks)
+    return cells
+
+
 def _execute(executor, cells, store, progress, total, already) -> list[dict]:
     failures: list[dict] = []
     bar = _progress_bar(progress)
@@ -173,6 +187,10 @@ def _execute(executor, cells, store, progress, total, already) -> list[dict]:
                 if result.error is None:
                     store.save(result)
                     log.info("cell %s done in %.2fs", result.key, result.meta.get("wall_time", 0.0))
+                    if result.meta.get("fallback", {}).get("origins"):
+                        log.warning("cell %s: fallback %s forecast %d origin(s): %s", result.key,
+                                    result.meta["fallback"]["model"], result.meta["fallback"]["origins"],
+                                    result.meta["fallback"]["used"])
                 else:
                     failures.append(_failure(result))
                     log.error("cell %s failed: %s\n%s", result.key, result.error, result.traceback)

@@ -1,0 +1,105 @@
+"""ETS, SES and Theta forecasters: contract, equality with statsmodels, parameter recovery, interval coverage."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsbench.forecasters.ets import Ets, Ses
+from tsbench.forecasters.theta import Theta
+from tsbench.testing import check_forecaster
+
+pytest.importorskip("statsmodels")
+
+
+def local_level(n, alpha, sigma=1.0, seed=0, level=50.0):
+    """Simulated ETS(A,N,N): y_t = l_{t-1} + e_t, l_t = l_{t-1} + alpha e_t."""
+    e = np.random.default_rng(seed).normal(0, sigma, n)
+    y = np.empty(n)
+    for t in range(n):
+        y[t] = level + e[t]
+        level += alpha * e[t]
+    return y
+
+
+def panel(y):
+    return pd.DataFrame({"unique_id": "a", "ds": np.arange(len(y)), "y": y})
+
+
+@pytest.mark.parametrize("forecaster", [Ets(trend="add", damped_trend=True), Ses(), Theta()], ids=repr)
+def test_conformance(forecaster):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = check_forecaster(forecaster)
+    assert report.passed, str(report)
+
+
+def test_ets_equals_statsmodels_fit_and_fixed_parameter_smoothing():
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    y = local_level(300, 0.4, seed=1) + 0.05 * np.arange(300)
+    spec = {"error": "add", "trend": "add", "damped_trend": True}
+    model = Ets(trend="add", damped_trend=True).fit(panel(y[:250]))
+    reference = ETSModel(y[:250], **spec).fit(disp=False)
+    np.testing.assert_allclose(model.states_["a"].params, reference.params, atol=1e-8)
+    np.testing.assert_allclose(model.predict(panel(y[:250]), 4)["y_pred"], reference.forecast(4), atol=1e-8)
+    # later origins: smoothed with the fitted parameters, not re-estimated
+    later = model.predict(panel(y[:280]), 4, quantiles=(0.1,))
+    pred = ETSModel(pd.Series(y[:280]), **spec).smooth(reference.params).get_prediction(start=280, end=283)
+    np.testing.assert_allclose(later["y_pred"], pred.predicted_mean, atol=1e-8)
+    np.testing.assert_allclose(later["q_0.1"], pred.summary_frame(alpha=0.2)["pi_lower"], atol=1e-8)
+
+
+def test_ses_recovers_alpha_and_covers_80_percent():
+    y = local_level(900, 0.3, seed=2)
+    model = Ses().fit(panel(y[:600]))
+    assert model.states_["a"].params[0] == pytest.approx(0.3, abs=0.08)
+    cutoffs = pd.DataFrame({"unique_id": "a", "cutoff": np.arange(599, 899)})
+    out = model.predict_origins(panel(y), cutoffs, 1, (0.1, 0.9))
+    actual = y[out["cutoff"].to_numpy() + 1]
+    coverage = np.mean((out["q_0.1"].to_numpy() <= actual) & (actual <= out["q_0.9"].to_numpy()))
+    assert 0.74 <= coverage <= 0.86
+
+
+def test_ets_refit_warm_starts():
+    y = local_level(300, 0.5, seed=3)
+    model = Ses()
+    model.fit(panel(y[:250]))
+    model.fit(panel(y[:270]))
+    assert model.fit_info_["a"]["warm_start"] is True and model.fit_info_["a"]["converged"]
+
+
+def test_theta_equals_statsmodels_theta_model():
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    y = local_level(200, 0.6, seed=4) + 0.1 * np.arange(200)
+    model = Theta().fit(panel(y))
+    reference = ThetaModel(y, deseasonalize=False).fit()
+    np.testing.assert_allclose(model.states_["a"].params, reference.params, atol=1e-6)
+    out = model.predict(panel(y), 5, quantiles=(0.1, 0.9))
+    np.testing.assert_allclose(out["y_pred"], reference.forecast(5), atol=1e-6)
+    bounds = reference.prediction_intervals(5, alpha=0.2)
+    np.testing.assert_allclose(out["q_0.1"], bounds["lower"], atol=1e-6)
+    np.testing.assert_allclose(out["q_0.9"], bounds["upper"], atol=1e-6)
+
+
+def test_theta_refilters_with_fixed_drift_and_alpha():
+    y = local_level(260, 0.5, seed=5) + 0.05 * np.arange(260)
+    model = Theta(theta=3.0).fit(panel(y[:200]))
+    b0, alpha = model.states_["a"].params
+    got = model.predict(panel(y), 4)["y_pred"].to_numpy()
+    level = y[0]
+    for value in y:  # simple exponential smoothing with the fitted weight, from the first value
+        level = alpha * value + (1 - alpha) * level
+    n, h = len(y), np.arange(4)
+    trend = b0 * (h + 1 / alpha - (1 - alpha) ** n / alpha)
+    np.testing.assert_allclose(got, level + (1 - 1 / 3.0) * trend, atol=1e-8)
+
+
+def test_invalid_parameters_are_rejected():
+    for bad in ({"trend": "mul"}, {"damped_trend": True}, {"seasonal": "add"}):
+        with pytest.raises(ValueError):
+            Ets(**bad).check_params()
+    with pytest.raises(ValueError):
+        Theta(theta=0.5).check_params()
