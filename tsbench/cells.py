@@ -131,7 +131,9 @@ def _backtest(cell: Cell) -> tuple[pd.DataFrame, dict]:
         out.append(_predict_block(model, tags, series, cell, active, b))
         predict_time += time.perf_counter() - t0
     forecasts = _attach_actuals(pd.concat(out, ignore_index=True), series, cell)
-    return forecasts, {"fit_time": fit_time, "predict_time": predict_time, "n_fits": n_fits}
+    timing = {"fit_time": fit_time, "predict_time": predict_time, "n_fits": n_fits}
+    notes = getattr(model, "notes_", None)  # what a model wants stated in the results (e.g. its calendar)
+    return forecasts, ({**timing, "notes": notes} if notes else timing)
 
 
 def _predict_block(model, tags, series, cell: Cell, active, b) -> pd.DataFrame:

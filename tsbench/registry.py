@@ -20,6 +20,7 @@ BUILTINS: dict[str, str] = {
     "seasonal_naive": "tsbench.forecasters.baselines:SeasonalNaive",
     "mean": "tsbench.forecasters.baselines:HistoricalMean",
     "moving_average": "tsbench.forecasters.baselines:MovingAverage",
+    "prophet": "tsbench.forecasters.prophet:ProphetForecaster",
 }
 
 
