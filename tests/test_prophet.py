@@ -183,3 +183,23 @@ def test_missing_prophet_gives_an_install_hint(monkeypatch):
         make_forecaster("p", "prophet")
     with pytest.raises(PluginError, match=r"pip install 'tsbench\[prophet\]'"):
         ProphetForecaster().fit(synthetic_panel(1, 30))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"seasonality_mode": "multiplicative"},
+        {"growth": "flat", "yearly_seasonality": 4},
+        {"seasonalities": [{"name": "monthly", "period": 30.5, "fourier_order": 3, "mode": "multiplicative"}]},
+        {"yearly_seasonality": False, "weekly_seasonality": False},
+        {"holidays": "US"},
+    ],
+)
+def test_point_forecasts_equal_prophets_predict(params):
+    from tsbench.forecasters.prophet import _point_forecast
+
+    panel = synthetic_panel(1, 400)
+    model = ProphetForecaster(**params).fit(panel).states_["s0"].model
+    frame = pd.DataFrame({"ds": pd.bdate_range("2021-06-01", periods=7)})
+    np.testing.assert_allclose(_point_forecast(model, frame), model.predict(frame)["yhat"], rtol=0, atol=1e-12)

@@ -203,8 +203,7 @@ class ProphetForecaster(BaseForecaster):
             state = self._state(uid)
             future = future_ds(g[DS].iloc[-1], horizon, infer_step(g[DS]))
             frame = self._frame(state.calendar.dates(future))
-            part = {ID: [uid] * horizon, "h": np.arange(1, horizon + 1),
-                    "y_pred": state.model.predict(frame)["yhat"].to_numpy()}
+            part = {ID: [uid] * horizon, "h": np.arange(1, horizon + 1), "y_pred": _point_forecast(state.model, frame)}
             if quantiles:
                 part.update(self._quantiles(state.model, frame, quantiles))
             parts.append(pd.DataFrame(part))
@@ -267,6 +266,41 @@ class _Fitted:
 
     model: Any
     calendar: _Calendar
+
+
+def _point_forecast(model, frame: pd.DataFrame) -> np.ndarray:
+    """Prophet's ``yhat`` on the dates of ``frame``.
+
+    For linear or flat trends with seasonalities only (the common case), this
+    evaluates Prophet's formula directly from the fitted parameters with
+    Prophet's own feature and trend functions: the same numbers as
+    ``model.predict`` without its per-call frame building, which costs more
+    than the arithmetic. Holidays, logistic trends and other scalings go
+    through ``model.predict``.
+    """
+    lean = (
+        model.growth in ("linear", "flat") and model.scaling == "absmax" and model.holidays is None
+        and model.country_holidays is None and not model.extra_regressors
+        and all(props["condition_name"] is None for props in model.seasonalities.values())
+    )
+    if not lean:
+        return model.predict(frame)["yhat"].to_numpy()
+    dates = pd.Series(pd.DatetimeIndex(frame["ds"]))
+    params = {name: np.nanmean(np.asarray(value), axis=0) for name, value in model.params.items()}
+    t = ((dates - model.start) / model.t_scale).to_numpy(dtype=float)
+    if model.growth == "flat":
+        trend = model.flat_trend(t, float(params["m"][0]))
+    else:
+        trend = model.piecewise_linear(t, params["delta"], float(params["k"][0]), float(params["m"][0]),
+                                       model.changepoints_t)
+    features = [model.fourier_series(dates, props["period"], props["fourier_order"])
+                for props in model.seasonalities.values()] or [np.zeros((len(t), 1))]
+    x = np.hstack(features)  # (horizon, K), columns in Prophet's order
+    cols = model.train_component_cols
+    beta = params["beta"]
+    additive = x @ (beta * cols["additive_terms"].to_numpy()) * model.y_scale
+    multiplicative = x @ (beta * cols["multiplicative_terms"].to_numpy())
+    return trend * model.y_scale * (1 + multiplicative) + additive
 
 
 @contextlib.contextmanager
