@@ -8,7 +8,11 @@ tsbench runs through ``run_experiment`` with the process executor, so its times
 include starting the workers and importing prophet in them.
 
     flock /tmp/tsbench-bench.lock python benchmarks/prophet_rolling.py
-    python benchmarks/prophet_rolling.py --origins 10 --workers 1 --exact
+    python benchmarks/prophet_rolling.py --origins 10 --workers 1 --exact --diagnose 8
+
+``--diagnose K`` refits every K-th origin in this process and compares the two
+fits' log posterior densities (the objective both maximise), and their distance
+to a fit polished with Newton's method from the better of the two.
 """
 
 from __future__ import annotations
@@ -98,6 +102,60 @@ def compare(ours: pd.DataFrame, plain: pd.DataFrame) -> dict:
     }
 
 
+def log_posterior(model, params: dict) -> float:
+    """Prophet's log posterior density (up to a constant) of MAP parameters, for a linear additive model."""
+    history = model.history
+    features, prior_scales, _, _ = model.make_all_seasonality_features(history)
+    x, t, y = features.to_numpy(), history["t"].to_numpy(), history["y_scaled"].to_numpy()
+    tc = model.changepoints_t
+    k, m, sigma = (float(params[p].ravel()[0]) for p in ("k", "m", "sigma_obs"))
+    delta, beta = params["delta"].ravel(), params["beta"].ravel()
+    a = (t[:, None] >= tc[None, :]).astype(float)
+    mu = (k + a @ delta) * t + (m + a @ (-tc * delta)) + x @ beta
+    return float(-(k**2 + m**2) / 50 - np.abs(delta).sum() / model.changepoint_prior_scale
+                 - sigma**2 / 0.5 - np.sum(beta**2 / (2 * np.asarray(prior_scales) ** 2))
+                 - len(y) * np.log(sigma) - np.sum((y - mu) ** 2) / (2 * sigma**2))
+
+
+def diagnose(args) -> list[dict]:
+    """On every ``--diagnose``-th origin: which fit has the higher posterior density, and how far
+    each forecast is from a reference fit polished with Newton's method from the better of the two."""
+    from prophet import Prophet
+
+    from tsbench.forecasters.prophet import ProphetForecaster
+
+    exp = experiment(args, 1, {}, Path(tempfile.gettempdir()))
+    panel, _ = load_panel(exp.data)
+    plans = plan_backtest(panel, exp.backtest)
+    rows = []
+    for uid, g in iter_series(panel):
+        frame = g[["ds", "y"]].reset_index(drop=True)
+        for cut in plans[str(uid)].cutoffs[:: args.diagnose]:
+            plain = Prophet().fit(frame.iloc[: cut + 1])
+            future = plain.make_future_dataframe(periods=args.horizon, freq="B", include_history=False)
+            ours = ProphetForecaster().fit(g.iloc[: cut + 1]).states_[uid].model
+            lp_plain, lp_ours = log_posterior(plain, plain.params), log_posterior(ours, ours.params)
+            best = plain.params if lp_plain >= lp_ours else ours.params
+            init = {p: v.reshape(-1) if p in ("delta", "beta") else float(v.ravel()[0]) for p, v in best.items()}
+            polished = Prophet().fit(frame.iloc[: cut + 1], init=init, algorithm="Newton")
+            y_ref = polished.predict(future)["yhat"].to_numpy()
+            rows.append({
+                "unique_id": uid, "cutoff": cut, "lp_tsbench_minus_plain": lp_ours - lp_plain,
+                "plain_vs_polished": float(np.abs(plain.predict(future)["yhat"].to_numpy() - y_ref).max()),
+                "tsbench_vs_polished": float(np.abs(ours.predict(future)["yhat"].to_numpy() - y_ref).max()),
+            })
+    table = pd.DataFrame(rows)
+    print(f"\nFit quality on every {args.diagnose}-th origin (tsbench defaults vs the plain loop):")
+    print("| series | cells | tsbench posterior higher | mean log-posterior gain | "
+          "max abs diff to polished fit: plain | tsbench |")
+    print("|---|---|---|---|---|---|")
+    for uid, t in table.groupby("unique_id"):
+        print(f"| {uid} | {len(t)} | {(t.lp_tsbench_minus_plain > 0).mean():.0%} | "
+              f"{t.lp_tsbench_minus_plain.mean():+.2f} | {t.plain_vs_polished.max():.1e} | "
+              f"{t.tsbench_vs_polished.max():.1e} |")
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--origins", type=int, default=40)
@@ -108,6 +166,8 @@ def main() -> None:
     parser.add_argument("--workers", type=lambda s: [int(w) for w in s.split(",")], default=[1, 2])
     parser.add_argument("--exact", action="store_true",
                         help="also run tsbench with lbfgs_memory: null (Stan's default L-BFGS memory)")
+    parser.add_argument("--diagnose", type=int, default=0, metavar="K",
+                        help="also compare fit quality (log posterior) on every K-th origin")
     parser.add_argument("--json", type=Path, help="write the numbers to this file")
     args = parser.parse_args()
 
@@ -131,8 +191,10 @@ def main() -> None:
     for run in report["runs"]:
         print(f"\n{run['label']} ({run['workers']} worker(s)), max abs diff by series: "
               + ", ".join(f"{k} {v:.1e}" for k, v in run["diff"]["max_by_series"].items()))
+    if args.diagnose:
+        report["diagnosis"] = diagnose(args)
     if args.json:
-        args.json.write_text(json.dumps(report, indent=2))
+        args.json.write_text(json.dumps(report, indent=2, default=str))
 
 
 if __name__ == "__main__":

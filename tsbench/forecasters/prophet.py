@@ -19,7 +19,7 @@ import pandas as pd
 from tsbench.data.calendar import describe_frequency, future_ds, infer_step
 from tsbench.errors import DataError, PluginError
 from tsbench.forecasters.base import BaseForecaster
-from tsbench.panel import DS, ID, Y, iter_series
+from tsbench.panel import DS, ID, Y, iter_series, quantile_column
 
 __all__ = ["ProphetForecaster", "SYNTHETIC_START"]
 
@@ -211,8 +211,6 @@ class ProphetForecaster(BaseForecaster):
 
     def _quantiles(self, model, frame: pd.DataFrame, levels: tuple[float, ...]) -> dict[str, np.ndarray]:
         """Quantiles of Prophet's posterior predictive draws (its intervals, at any level)."""
-        from tsbench.panel import quantile_column
-
         model.uncertainty_samples = int(self.uncertainty_samples)
         try:
             with _numpy_seed(self.seed):
@@ -257,7 +255,7 @@ class _Calendar:
         if self.origin is None:
             return f"{describe_frequency(self.step)}; forecasts fall on the same calendar"
         return (f"integer steps on a synthetic daily calendar: step {self.origin} is "
-                f"{SYNTHETIC_START.date()}, every {int(self.step)} step(s) one day later")
+                f"{SYNTHETIC_START.date()} and each step of {int(self.step)} is one day")
 
 
 @dataclass
