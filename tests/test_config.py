@@ -78,5 +78,5 @@ def test_hash_ignores_output_and_executor_but_not_parameters(write_experiment):
 def test_dotted_path_model_that_does_not_exist_is_a_plugin_error():
     raw = {"name": "t", "data": [{"source": "builtin:vix"}], "backtest": {"horizon": 1, "origins": 1},
            "forecasters": [{"name": "x", "model": "no_such_pkg.mod:Model"}]}
-    with pytest.raises(ConfigError, match=r"forecasters.0.params \(x\): model 'no_such_pkg.mod:Model' \(dotted path\): cannot import module 'no_such_pkg.mod'"):
+    with pytest.raises(ConfigError, match=r"forecasters.0.model \(x\): model 'no_such_pkg.mod:Model' \(dotted path\): cannot import module 'no_such_pkg.mod'"):
         parse_experiment(raw)

@@ -179,6 +179,7 @@ def test_bad_parameters_are_config_errors(params, words):
 
 def test_missing_prophet_gives_an_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "prophet", None)
+    monkeypatch.delitem(sys.modules, "tsbench.forecasters.prophet")  # so the registry imports it afresh
     with pytest.raises(PluginError, match=r"pip install 'tsbench\[prophet\]'"):
         make_forecaster("p", "prophet")
     with pytest.raises(PluginError, match=r"pip install 'tsbench\[prophet\]'"):

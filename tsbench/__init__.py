@@ -23,6 +23,7 @@ _EXPORTS = {
     "RunResult": "tsbench.runner",
     "make_forecaster": "tsbench.registry",
     "available_models": "tsbench.registry",
+    "check_forecaster": "tsbench.testing",
     "evaluate": "tsbench.metrics",
     "load_panel": "tsbench.data.loader",
     "TsbenchError": "tsbench.errors",
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from tsbench.metrics import evaluate
     from tsbench.registry import available_models, make_forecaster
     from tsbench.runner import RunResult, run_experiment
+    from tsbench.testing import check_forecaster
 
 
 def __getattr__(name: str):

@@ -83,7 +83,8 @@ def plan_cells(panel, plans, forecasters, horizon, quantiles, seed) -> list[Cell
                     blocks=blocks,
                     panel=pd.concat([by_series[uid] for uid in series], ignore_index=True),
                     horizon=horizon,
-                    quantiles=tuple(quantiles),
+                    # a model without quantiles still gives point forecasts; its quantile scores stay empty
+                    quantiles=tuple(quantiles) if f.all_tags()["quantiles"] else (),
                     seed=seed,
                 )
             )
@@ -114,6 +115,7 @@ def _backtest(cell: Cell) -> tuple[pd.DataFrame, dict]:
     series = {str(uid): g for uid, g in iter_series(cell.panel)}
     model = clone(cell.forecaster)
     _apply_seed(model, cell.seed)
+    _apply_experiment(model, cell)
     tags = model.all_tags()
     fit_time = predict_time = 0.0
     n_fits = 0
@@ -177,6 +179,19 @@ def _apply_seed(model, seed: int) -> None:
     for name in ("seed", "random_state"):
         if name in model.get_params() and getattr(model, name) is None:
             setattr(model, name, seed)
+
+
+def _apply_experiment(model, cell: Cell) -> None:
+    """Fill ``horizon`` and ``quantiles`` parameters left at None with the experiment's.
+
+    Models that train one output per step or per quantile level (the neural
+    forecasters) need both at fit time, before ``predict`` says what it wants.
+    """
+    params = model.get_params()
+    if "horizon" in params and params["horizon"] is None:
+        model.horizon = cell.horizon
+    if "quantiles" in params and params["quantiles"] is None:
+        model.quantiles = tuple(cell.quantiles)
 
 
 def _seed_everything(seed: int) -> None:

@@ -26,16 +26,23 @@ def run(
     output: Path | None = typer.Option(None, "--output", "-o", help="Output folder (overrides 'output')."),
     fresh: bool = typer.Option(False, "--fresh", help="Recompute every cell instead of resuming."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; print only the result."),
+    no_report: bool = typer.Option(False, "--no-report", help="Skip the tables, tests and report.html."),
 ) -> None:
     """Backtest every forecaster of FILE and print the leaderboard."""
     from tsbench.config import load_experiment
     from tsbench.report.tables import leaderboard_markdown
     from tsbench.runner import run_experiment
 
+    _import_from_cwd()
     experiment = load_experiment(file)
-    result = run_experiment(experiment, base_dir=file.parent, output=output, fresh=fresh, progress=not quiet)
-    print(leaderboard_markdown(result.leaderboard, title=f"{experiment.name}: leaderboard"))
+    result = run_experiment(experiment, base_dir=file.parent, output=output, fresh=fresh, progress=not quiet,
+                            report=not no_report)
+    print(leaderboard_markdown(result.leaderboard, title=f"{experiment.name}: leaderboard", scales=result.scales))
     console.print(f"results: {result.run_dir}  ({result.computed} cells computed, {result.reused} reused)")
+    if result.report is not None:
+        console.print(f"report: {result.report}", markup=False)
+    if result.report_note:
+        err_console.print(result.report_note, markup=False)
     if result.failures:
         models = sorted({f["model"] for f in result.failures})
         first = result.failures[0]
@@ -50,10 +57,53 @@ def run(
 
 
 @app.command()
+def report(
+    run_dir: Path = typer.Argument(..., help="A run folder written by `tsbench run`."),
+    alpha: float = typer.Option(0.05, help="Level of the Diebold-Mariano and Nemenyi tests."),
+    mcs_alpha: float = typer.Option(0.1, help="Level of the model confidence set."),
+    last_origins: int = typer.Option(3, min=1, help="Origins shown in the forecast plots."),
+    no_plots: bool = typer.Option(False, "--no-plots", help="Write the tables only, not report.html."),
+    data_dir: Path | None = typer.Option(None, help="Folder relative data paths are read from (for history "
+                                         "in the plots); default: the current folder."),
+) -> None:
+    """Rebuild the tables, tests and report.html of RUN_DIR from its stored results (no refitting)."""
+    from tsbench.report.build import ReportOptions, build_report, load_run, reload_panel
+    from tsbench.report.tables import frame_markdown
+
+    run = load_run(run_dir)
+    options = ReportOptions(alpha=alpha, mcs_alpha=mcs_alpha, last_origins=last_origins, plots=not no_plots,
+                            seed=int(run.manifest.get("seed", 0)))
+    output = build_report(run_dir, options, panel=reload_panel(run, data_dir or Path.cwd()), run=run)
+    board = output.tables.frames["leaderboard"].drop(columns=["complete"], errors="ignore")
+    console.print(frame_markdown(board, title=f"{run.name}: leaderboard"), markup=False, soft_wrap=True)
+    for name, path in output.paths.items():
+        console.print(f"{name}: {path}", markup=False)
+
+
+@app.command()
+def compare(
+    run_a: Path = typer.Argument(..., help="The earlier run folder."),
+    run_b: Path = typer.Argument(..., help="The later run folder."),
+    metric: list[str] | None = typer.Option(None, "--metric", "-m",
+                                            help="Metric to compare (repeatable); default: the first of RUN_A."),
+) -> None:
+    """Show what changed between two runs, model by model."""
+    from tsbench.report.build import load_run
+    from tsbench.report.compare import compare_runs
+    from tsbench.report.tables import frame_markdown
+
+    a, b = load_run(run_a), load_run(run_b)
+    table = compare_runs(a, b, metric or a.metric_names[:1])
+    console.print(frame_markdown(table, title=f"{run_a} -> {run_b}"), markup=False, soft_wrap=True)
+    console.print("Metrics are means over the series both runs scored; change = B - A.", markup=False)
+
+
+@app.command()
 def validate(file: Path = typer.Argument(..., help="Experiment file (YAML).")) -> None:
     """Check an experiment file without running it."""
     from tsbench.config import load_experiment
 
+    _import_from_cwd()
     experiment = load_experiment(file)
     print(f"{file}: valid ({len(experiment.data)} data source(s), "
                   f"{len(experiment.forecasters)} forecaster(s), metrics: {', '.join(experiment.metric_names())})")
@@ -73,6 +123,49 @@ def datasets() -> None:
             rows, start, end = "?", "?", str(exc).split(".")[0]
         table.add_row(name, ", ".join(m.columns), m.package, m.frequency, rows, start, end, m.description)
     console.print(table)
+
+
+@app.command()
+def models(
+    targets: list[str] = typer.Argument(None, help="Dotted paths 'package.module:Class' to check and list too."),
+) -> None:
+    """List every forecaster: built-ins, installed plugins and given dotted paths, with tags and parameters."""
+    from tsbench.registry import REQUIRED, describe_models
+
+    _import_from_cwd()
+    infos = describe_models(tuple(targets or ()))
+    for info in infos:
+        spec = info.spec
+        where = spec.origin if spec.origin == "builtin" or spec.name == spec.target else f"{spec.origin}: {spec.target}"
+        console.print(f"{spec.name}  [{where}]" + (f"  {info.summary}" if info.summary else ""), markup=False)
+        if info.error:
+            console.print(f"    error: {info.error}", markup=False, style="red")
+            continue
+        params = ", ".join(f"{k}={v}" if v is REQUIRED else f"{k}={v!r}" for k, v in info.params.items())
+        console.print(f"    tags: {_format_tags(info.tags)}", markup=False)
+        console.print(f"    parameters: {params or '-'}", markup=False)
+    broken = [i.spec.name for i in infos if i.error]
+    if broken:
+        err_console.print(f"{len(broken)} model(s) could not be loaded ({', '.join(broken)}); "
+                          "the others are usable.", markup=False)
+    if any(i.error and i.spec.name in (targets or ()) for i in infos):
+        raise typer.Exit(1)
+
+
+def _format_tags(tags: dict) -> str:
+    """Boolean capabilities that are on, then the other tags as key=value."""
+    on = [k for k, v in tags.items() if v is True]
+    other = [f"{k}={v}" for k, v in tags.items() if not isinstance(v, bool)]
+    return ", ".join(on + other)
+
+
+def _import_from_cwd() -> None:
+    """Let dotted paths name modules in the current folder, as ``python -m tsbench`` would."""
+    import os
+
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.insert(0, cwd)
 
 
 def main() -> None:

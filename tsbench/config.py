@@ -11,7 +11,7 @@ from typing import Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator, model_validator
 
-from tsbench.errors import ConfigError, TsbenchError
+from tsbench.errors import ConfigError, PluginError, TsbenchError
 
 __all__ = [
     "ColumnsSpec",
@@ -19,6 +19,8 @@ __all__ = [
     "BacktestSpec",
     "ForecasterSpec",
     "ExecutorSpec",
+    "TradingSpec",
+    "ReportSpec",
     "Experiment",
     "load_experiment",
     "parse_experiment",
@@ -113,7 +115,25 @@ class ExecutorSpec(_Strict):
     address: str | None = None
 
 
+class ReportSpec(_Strict):
+    """The tables, significance tests and HTML report written at the end of a run."""
+
+    enabled: bool = True
+    alpha: float = Field(0.05, gt=0, lt=1)
+    mcs_alpha: float = Field(0.1, gt=0, lt=1)
+    last_origins: PositiveInt = 3
+
+
 MetricItem = Union[str, dict[str, dict[str, Any]]]
+ScoreScale = Literal["target", "price", "log_price", "return", "log_return"]
+
+
+class TradingSpec(_Strict):
+    """The sign-following strategy behind the trading metrics (hit_rate, sharpe, ...)."""
+
+    step: PositiveInt = 1
+    cost_bps: float = Field(0.0, ge=0)
+    periods_per_year: float | None = Field(None, gt=0)
 
 
 class Experiment(_Strict):
@@ -129,6 +149,20 @@ class Experiment(_Strict):
     output: str | None = None
     executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
     seed: int = 0
+    # financial evaluation: the scale metrics are scored on, the strategy, sub-periods
+    score_on: ScoreScale = "target"
+    percentage_on_returns: Literal["refuse", "replace"] = "refuse"
+    trading: TradingSpec = Field(default_factory=TradingSpec)
+    periods: dict[str, tuple[dt.date, dt.date]] = Field(default_factory=dict)
+
+    @field_validator("periods")
+    @classmethod
+    def _ordered_periods(cls, value: dict[str, tuple[dt.date, dt.date]]) -> dict:
+        for label, (start, end) in value.items():
+            if start > end:
+                raise ValueError(f"period {label!r} starts ({start}) after it ends ({end}); give [start, end]")
+        return value
+    report: ReportSpec = Field(default_factory=ReportSpec)
 
     @model_validator(mode="after")
     def _aliases(self) -> Experiment:
@@ -157,8 +191,8 @@ class Experiment(_Strict):
 
 
 def config_hash(experiment: Experiment) -> str:
-    """Hash of everything that changes results; the output folder and executor are left out."""
-    content = experiment.model_dump(mode="json", exclude={"output", "executor"})
+    """Hash of everything that changes results; the output folder, executor and report are left out."""
+    content = experiment.model_dump(mode="json", exclude={"output", "executor", "report"})
     blob = json.dumps(content, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()
 
@@ -186,6 +220,7 @@ def parse_experiment(raw: Any, where: str = "<experiment>", check_models: bool =
     if check_models:
         _check_models(experiment, where)
         _check_metrics(experiment, where)
+        _check_scoring(experiment, where)
     return experiment
 
 
@@ -243,7 +278,7 @@ def _check_models(experiment: Experiment, where: str) -> None:
         try:
             make_forecaster(spec.name, spec.model, spec.params)
         except TsbenchError as exc:
-            key = "model" if "unknown model" in str(exc) else "params"
+            key = "model" if isinstance(exc, PluginError) or "unknown model" in str(exc) else "params"
             raise ConfigError(f"{where}: forecasters.{i}.{key} ({spec.name}): {exc}") from None
 
 
@@ -253,3 +288,12 @@ def _check_metrics(experiment: Experiment, where: str) -> None:
     for i, name in enumerate(experiment.metric_names()):
         if name not in METRICS:
             raise ConfigError(f"{where}: metrics.{i}: unknown metric {name!r}; expected one of {sorted(METRICS)}.")
+
+
+def _check_scoring(experiment: Experiment, where: str) -> None:
+    from tsbench.metric_plan import plan_metrics
+
+    try:
+        plan_metrics(experiment)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None

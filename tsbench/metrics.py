@@ -1,11 +1,13 @@
-"""Point-forecast accuracy metrics as plain functions over the evaluation frame.
+"""Forecast metrics as plain functions over the evaluation frame, and the registry of every metric.
 
 Every metric takes ``(df, by)`` and returns a Series indexed by the ``by``
 columns. ``df`` holds one row per forecast with ``y`` (actual), ``y_pred`` and
 ``y_last`` (the last observed value at the cutoff). Metrics that need more
 declare it as a keyword argument: ``train`` (the history up to each series'
-first cutoff) and ``season_length``; :func:`evaluate` reads the signature and
-passes only what is asked for.
+first cutoff), ``history`` (the whole panel), ``season_length``, ``scale``;
+:func:`evaluate` reads the signature and passes only what is asked for.
+Probabilistic, trading and out-of-sample R-squared metrics live in
+``metrics_prob``, ``metrics_trading`` and ``metrics_oos`` and are registered here.
 """
 
 from __future__ import annotations
@@ -13,16 +15,21 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
-from tsbench.errors import DataError
+from tsbench.errors import ConfigError, DataError
 from tsbench.panel import DS, ID, Y
 
 __all__ = [
     "Metric",
+    "MetricTable",
     "METRICS",
+    "INTERVAL_METRICS",
+    "TRADING_METRICS",
+    "QUANTILE_METRICS",
     "mae",
     "mse",
     "rmse",
@@ -118,29 +125,99 @@ def directional_accuracy(df: pd.DataFrame, by: Sequence[str]) -> pd.Series:
 
 @dataclass(frozen=True)
 class Metric:
-    """A metric function with the direction in which it improves."""
+    """A metric function with the direction in which it improves.
+
+    ``per_step`` is False for metrics that only make sense over all steps
+    together (trading metrics); ``goal`` replaces "higher/lower is better" in
+    tables for metrics that aim at a value (interval coverage).
+    """
 
     name: str
     fn: Callable[..., pd.Series]
     higher_is_better: bool = False
+    per_step: bool = True
+    goal: str | None = None
 
     def needs(self) -> set[str]:
         """Keyword arguments beyond ``(df, by)`` that the function accepts."""
         return set(inspect.signature(self.fn).parameters) - {"df", "by"}
 
+    def required(self) -> set[str]:
+        """Keyword arguments without a default, which must be supplied."""
+        params = inspect.signature(self.fn).parameters
+        return {n for n in self.needs() if params[n].default is inspect.Parameter.empty}
 
-METRICS: dict[str, Metric] = {
-    m.name: m
-    for m in (
-        Metric("mae", mae),
-        Metric("mse", mse),
-        Metric("rmse", rmse),
-        Metric("mape", mape),
-        Metric("smape", smape),
-        Metric("mase", mase),
-        Metric("directional_accuracy", directional_accuracy, higher_is_better=True),
+
+#: Metrics scored on a central interval; ``<name>_<pct>`` picks the interval (``coverage_80``).
+INTERVAL_METRICS = ("coverage", "width", "winkler")
+#: Metrics of the sign-following strategy, always scored on prices.
+TRADING_METRICS = ("hit_rate", "strategy_return", "sharpe", "max_drawdown", "turnover")
+#: Metrics that need quantile forecasts.
+QUANTILE_METRICS = ("pinball", "crps", *INTERVAL_METRICS)
+
+
+class MetricTable(dict):
+    """The metric registry: a dict by name that also resolves ``coverage_80``-style interval names."""
+
+    def __missing__(self, name: str) -> Metric:
+        base, _, pct = str(name).rpartition("_")
+        if base in INTERVAL_METRICS and dict.__contains__(self, base):
+            try:
+                nominal = float(pct) / 100.0
+            except ValueError:
+                raise KeyError(name) from None
+            if 0.0 < nominal < 1.0:
+                metric = dict.__getitem__(self, base)
+                goal = f"{name} closest to {nominal:g} is best" if base == "coverage" else None
+                return Metric(name, partial(metric.fn, interval=nominal), metric.higher_is_better, True, goal)
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        if dict.__contains__(self, name):
+            return True
+        try:
+            self[name]
+        except KeyError:
+            return False
+        return True
+
+    def get(self, name, default=None):
+        """The metric called ``name``, or ``default``."""
+        return self[name] if name in self else default
+
+
+def _registry() -> MetricTable:
+    from tsbench import metrics_oos as oos
+    from tsbench import metrics_prob as prob
+    from tsbench import metrics_trading as trading
+
+    return MetricTable(
+        (m.name, m)
+        for m in (
+            Metric("mae", mae),
+            Metric("mse", mse),
+            Metric("rmse", rmse),
+            Metric("mape", mape),
+            Metric("smape", smape),
+            Metric("mase", mase),
+            Metric("directional_accuracy", directional_accuracy, higher_is_better=True),
+            Metric("r2_oos_rw", oos.r2_oos_rw, higher_is_better=True),
+            Metric("r2_oos_mean", oos.r2_oos_mean, higher_is_better=True),
+            Metric("pinball", prob.pinball),
+            Metric("crps", prob.crps),
+            Metric("coverage", prob.coverage, goal="coverage closest to its nominal level is best"),
+            Metric("width", prob.width),
+            Metric("winkler", prob.winkler),
+            Metric("hit_rate", trading.hit_rate, higher_is_better=True, per_step=False),
+            Metric("strategy_return", trading.strategy_return, higher_is_better=True, per_step=False),
+            Metric("sharpe", trading.sharpe, higher_is_better=True, per_step=False),
+            Metric("max_drawdown", trading.max_drawdown, per_step=False),
+            Metric("turnover", trading.turnover, per_step=False, goal="turnover: trading volume per year, lower costs less"),
+        )
     )
-}
+
+
+METRICS: MetricTable = _registry()
 
 
 def evaluation_frame(forecasts: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
@@ -161,22 +238,46 @@ def evaluate(
     panel: pd.DataFrame,
     metrics: Sequence[str],
     params: Mapping[str, Mapping[str, object]] | None = None,
+    extra: Mapping[str, object] | None = None,
 ) -> pd.DataFrame:
     """Score forecasts per series, model and step.
 
-    Returns a long frame ``unique_id, model, metric, h, value`` where ``h = 0``
-    holds the metric over all steps together.
+    Parameters
+    ----------
+    forecasts
+        Forecast frame with actuals ``y``.
+    panel
+        The panel the forecasts were made on (gives ``y_last``, the training data and ``history``).
+    metrics
+        Metric names (keys of :data:`METRICS`).
+    params
+        Options per metric, e.g. ``{"mase": {"season_length": 5}}``.
+    extra
+        Further inputs a metric may ask for by name (e.g. ``scale``, ``periods_per_year``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long frame ``unique_id, model, metric, h, value`` where ``h = 0`` holds the
+        metric over all steps together (metrics that are not per step have only ``h = 0``).
     """
     params = params or {}
     df = evaluation_frame(forecasts, panel)
-    train = first_training_data(forecasts, panel)
+    available = {"history": panel, **(extra or {})}
     parts = []
     for name in metrics:
         metric = METRICS[name]
         kwargs = dict(params.get(name, {}))
-        if "train" in metric.needs():
-            kwargs["train"] = train
-        for by, h in (([ID, "model", "h"], None), ([ID, "model"], 0)):
+        for need in sorted(metric.needs() - set(kwargs)):
+            if need == "train":
+                kwargs["train"] = first_training_data(forecasts, panel)
+            elif need in available:
+                kwargs[need] = available[need]
+        lacking = metric.required() - set(kwargs)
+        if lacking:
+            raise ConfigError(f"metric {name!r} needs {sorted(lacking)}, which evaluate() was not given.")
+        groupings = [([ID, "model", "h"], None), ([ID, "model"], 0)] if metric.per_step else [([ID, "model"], 0)]
+        for by, h in groupings:
             values = metric.fn(df, by, **kwargs).rename("value").reset_index()
             if h is not None:
                 values["h"] = h

@@ -14,14 +14,18 @@ import pandas as pd
 from tsbench.backtest import plan_backtest, standardize
 from tsbench.cells import CellResult, plan_cells, run_cell
 from tsbench.config import Experiment, config_hash
-from tsbench.data.loader import load_panel
+from tsbench.data.loader import load_panel_levels
+from tsbench.data.scales import levels_on_scale
 from tsbench.errors import DataError
 from tsbench.executors import make_executor
 from tsbench.manifest import build_manifest
-from tsbench.metrics import evaluate, mase_scale
-from tsbench.panel import ID, Y
+from tsbench.metric_plan import metric_scales, plan_metrics
+from tsbench.metrics import TRADING_METRICS, mase_scale
+from tsbench.panel import DS, ID, Y
 from tsbench.registry import make_forecaster
+from tsbench.periods import metrics_by_period, period_markdown, period_table
 from tsbench.report.tables import leaderboard, leaderboard_markdown
+from tsbench.scoring import METRIC_COLUMNS, score
 from tsbench.store import RunStore, write_atomic, write_json
 
 __all__ = ["RunResult", "run_experiment", "run_dir_for"]
@@ -40,6 +44,10 @@ class RunResult:
     failures: list[dict] = field(default_factory=list)
     computed: int = 0
     reused: int = 0
+    scales: dict[str, str] = field(default_factory=dict)
+    by_period: pd.DataFrame | None = None
+    report: Path | None = None
+    report_note: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -59,6 +67,7 @@ def run_experiment(
     output: str | Path | None = None,
     fresh: bool = False,
     progress: bool = True,
+    report: bool = True,
 ) -> RunResult:
     """Backtest every forecaster of ``experiment`` and write the results.
 
@@ -74,29 +83,37 @@ def run_experiment(
         Discard cells stored by an earlier run of the same configuration.
     progress
         Show a progress bar on the terminal.
+    report
+        Write the result tables and ``report.html`` (also switched off by the
+        experiment's ``report: {enabled: false}``); ``tsbench report`` can
+        write them later from the stored results.
     """
     started = time.perf_counter()
     run_dir = run_dir_for(experiment, output)
     run_dir.mkdir(parents=True, exist_ok=True)
     handler = _attach_log(run_dir / "run.log")
     try:
-        return _run(experiment, Path(base_dir or Path.cwd()), run_dir, fresh, progress, started)
+        return _run(experiment, Path(base_dir or Path.cwd()), run_dir, fresh, progress, started, report)
     finally:
         log.removeHandler(handler)
         handler.close()
 
 
-def _run(experiment, base_dir, run_dir, fresh, progress, started) -> RunResult:
+def _run(experiment, base_dir, run_dir, fresh, progress, started, report=True) -> RunResult:
     digest = config_hash(experiment)
     log.info("run %s of experiment %s (config %s)", run_dir, experiment.name, digest)
-    panel, infos = load_panel(experiment.data, base_dir)
+    panel, levels, infos = load_panel_levels(experiment.data, base_dir)
+    targets = {info.unique_id: info.target for info in infos}
+    metric_plans = plan_metrics(experiment)
+    names = [p.name for p in metric_plans]
+    scales = metric_scales(metric_plans, [spec.target for spec in experiment.data])
     for info in infos:
         if info.missing:
             log.info("%s: %d missing value(s) handled by policy '%s'", info.unique_id, info.missing, info.missing_policy)
     plans = plan_backtest(panel, experiment.backtest)
     if experiment.backtest.scale == "standard":
         panel = standardize(panel, plans)
-    _precheck_metrics(experiment, panel, plans)
+    _precheck_metrics(experiment, panel, plans, metric_plans, levels)
     forecasters = [make_forecaster(f.name, f.model, f.params) for f in experiment.forecasters]
     cells = plan_cells(panel, plans, forecasters, experiment.backtest.horizon, experiment.quantiles, experiment.seed)
     store = RunStore(run_dir)
@@ -109,13 +126,21 @@ def _run(experiment, base_dir, run_dir, fresh, progress, started) -> RunResult:
     failures = _execute(executor, todo, store, progress, total=len(cells), already=len(cells) - len(todo))
     keys = {c.key for c in cells}
     forecasts = store.forecasts(keys)
-    metrics = evaluate(forecasts, panel, experiment.metric_names(), experiment.metric_params()) if len(forecasts) else _empty_metrics()
-    names = [f.name for f in experiment.forecasters]
-    board = leaderboard(metrics, experiment.metric_names(), experiment.baseline, names, n_series=len(plans))
+    metrics = score(forecasts, panel, levels, targets, metric_plans) if len(forecasts) else _empty_metrics()
+    by_period = (metrics_by_period(forecasts, panel, levels, targets, metric_plans, experiment.periods)
+                 if len(forecasts) else None)
+    models = [f.name for f in experiment.forecasters]
+    board = leaderboard(metrics, names, experiment.baseline, models, n_series=len(plans))
     timing = {"wall_time": time.perf_counter() - started, "finished": dt.datetime.now().isoformat(timespec="seconds")}
     manifest = build_manifest(experiment, digest, infos, store.records(keys), failures, executor, timing)
-    _write_outputs(run_dir, experiment, forecasts, metrics, board, manifest, failures)
-    return RunResult(run_dir, board, forecasts, metrics, failures, computed=len(todo), reused=len(cells) - len(todo))
+    manifest["metric_scales"] = scales
+    _write_outputs(run_dir, experiment, forecasts, metrics, board, manifest, failures, scales)
+    _write_periods(run_dir, experiment, by_period, names)
+    result = RunResult(run_dir, board, forecasts, metrics, failures, computed=len(todo),
+                       reused=len(cells) - len(todo), scales=scales, by_period=by_period)
+    if report and experiment.report.enabled and len(forecasts):
+        _write_report(result, experiment, manifest, panel)
+    return result
 
 
 def _execute(executor, cells, store, progress, total, already) -> list[dict]:
@@ -152,37 +177,86 @@ def _progress_bar(enabled: bool):
     )
 
 
-def _precheck_metrics(experiment: Experiment, panel: pd.DataFrame, plans) -> None:
-    """Fail before any fitting when a metric cannot be computed on some series."""
-    names = experiment.metric_names()
-    if "mase" in names:
-        m = int(experiment.metric_params().get("mase", {}).get("season_length", 1))
-        train = pd.concat([g.iloc[: plans[str(uid)].cutoffs[0] + 1] for uid, g in panel.groupby(ID, sort=False)])
-        scale = mase_scale(train, m)
-        flat = scale[~(scale > 0)]
-        if len(flat):
-            raise DataError(
-                f"series '{flat.index[0]}' is constant over its first training window, so MASE's scale "
-                "would be zero. Drop the series, choose another target, or remove 'mase' from metrics."
-            )
-    if "mape" in names and (panel[Y] == 0).any():
-        uid = panel.loc[panel[Y] == 0, ID].iloc[0]
-        raise DataError(f"series '{uid}' has zeros, where MAPE is undefined; use smape or mase instead.")
+def _precheck_metrics(experiment: Experiment, panel: pd.DataFrame, plans, metric_plans=None, levels=None) -> None:
+    """Fail before any fitting when a metric cannot be computed on some series (on the scale it is scored on)."""
+    if metric_plans is None:
+        metric_plans = plan_metrics(experiment)
+    if experiment.periods and not pd.api.types.is_datetime64_any_dtype(panel[DS]):
+        raise DataError(
+            f"'periods' ({', '.join(experiment.periods)}) are given by dates, but the series have integer "
+            "steps; remove 'periods' or use timestamped series."
+        )
+    first_cut = {str(uid): g[DS].iloc[plans[str(uid)].cutoffs[0]] for uid, g in panel.groupby(ID, sort=False)}
+    for plan in metric_plans:
+        if plan.name in TRADING_METRICS and plan.params.get("periods_per_year") is None:
+            if not pd.api.types.is_datetime64_any_dtype(panel[DS]):
+                raise DataError(
+                    f"{plan.name} is annualised, but the series have integer steps, so the periods per year "
+                    "are unknown; set 'trading: {periods_per_year: N}' (e.g. 252 for trading days)."
+                )
+        if plan.name not in ("mase", "mape"):
+            continue
+        data = panel if plan.scale == "target" or levels is None else levels_on_scale(levels, plan.scale)
+        if plan.name == "mase":
+            m = int(plan.params.get("season_length", 1))
+            train = data[(data[DS] <= data[ID].astype(str).map(first_cut)).to_numpy()]
+            scale = mase_scale(train, m)
+            flat = scale[~(scale > 0)]
+            if len(flat):
+                raise DataError(
+                    f"series '{flat.index[0]}' is constant over its first training window, so MASE's scale "
+                    "would be zero. Drop the series, choose another target, or remove 'mase' from metrics."
+                )
+        elif (data[Y] == 0).any():
+            uid = data.loc[data[Y] == 0, ID].iloc[0]
+            raise DataError(f"series '{uid}' has zeros, where MAPE is undefined; use smape or mase instead.")
 
 
-def _write_outputs(run_dir, experiment, forecasts, metrics, board, manifest, failures) -> None:
+def _write_outputs(run_dir, experiment, forecasts, metrics, board, manifest, failures, scales=None) -> None:
     write_atomic(run_dir / "forecasts.parquet", lambda p: forecasts.to_parquet(p, index=False))
     write_atomic(run_dir / "metrics.parquet", lambda p: metrics.to_parquet(p, index=False))
     write_atomic(run_dir / "leaderboard.csv", lambda p: board.to_csv(p, index=False))
-    md = leaderboard_markdown(board, title=f"{experiment.name}: leaderboard")
+    md = leaderboard_markdown(board, title=f"{experiment.name}: leaderboard", scales=scales)
     write_atomic(run_dir / "leaderboard.md", lambda p: p.write_text(md))
     write_json(run_dir / "manifest.json", manifest)
     write_json(run_dir / "failures.json", failures)
 
 
+def _write_periods(run_dir, experiment, by_period, names) -> None:
+    """Metrics by calendar year and named period: long parquet, wide CSV and Markdown tables."""
+    if by_period is None or by_period.empty:
+        return
+    write_atomic(run_dir / "metrics_by_period.parquet", lambda p: by_period.to_parquet(p, index=False))
+    write_atomic(run_dir / "metrics_by_period.csv", lambda p: period_table(by_period).to_csv(p, index=False))
+    md = period_markdown(by_period, names, title=f"{experiment.name}: metrics by period")
+    write_atomic(run_dir / "metrics_by_period.md", lambda p: p.write_text(md))
+
+
+def _write_report(result: RunResult, experiment: Experiment, manifest: dict, panel: pd.DataFrame) -> None:
+    """Tables and report.html from the results in memory; a report problem never fails the run."""
+    from tsbench.errors import PluginError
+    from tsbench.report.build import ReportOptions, RunData, build_report
+
+    spec = experiment.report
+    options = ReportOptions(alpha=spec.alpha, mcs_alpha=spec.mcs_alpha, last_origins=spec.last_origins,
+                            seed=experiment.seed)
+    run = RunData(result.run_dir, result.forecasts, result.metrics, manifest)
+    try:
+        output = build_report(result.run_dir, options, panel=panel, run=run)
+    except PluginError as exc:  # matplotlib missing: the tables are written, the page is skipped
+        result.report_note = f"report.html skipped: {exc}"
+        log.warning(result.report_note)
+        return
+    except Exception as exc:  # the results are stored; the report can be rebuilt with `tsbench report`
+        result.report_note = f"report failed ({type(exc).__name__}: {exc}); rebuild it with `tsbench report {result.run_dir}`"
+        log.exception("report failed")
+        return
+    result.report = output.paths.get("report")
+
+
 def _empty_metrics() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in
-                         [(ID, object), ("model", object), ("metric", object), ("h", "int64"), ("value", float)]})
+    types = {ID: object, "model": object, "metric": object, "scale": object, "h": "int64", "value": float}
+    return pd.DataFrame({c: pd.Series(dtype=types[c]) for c in METRIC_COLUMNS})
 
 
 def _attach_log(path: Path) -> logging.Handler:

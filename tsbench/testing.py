@@ -1,23 +1,31 @@
 """Conformance checks that every forecaster, built-in or plugin, must pass.
 
-Run :func:`check_forecaster` on an unfitted instance; it returns a report
-listing each check and raises nothing unless ``raise_on_failure`` is set.
+Run :func:`check_forecaster` on an unfitted instance with cheap parameters; it
+returns a :class:`ConformanceReport` naming each check and whether it passed,
+and raises only when ``raise_on_failure`` is set. Built-ins are tested with
+exactly these checks, so a plugin author runs what tsbench runs.
 """
 
 from __future__ import annotations
 
+import copy
+import itertools
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from tsbench.errors import NotFittedError
+from tsbench.errors import NotFittedError, PluginError
 from tsbench.forecasters.base import clone
-from tsbench.panel import FORECAST_COLUMNS, quantile_columns
+from tsbench.panel import DS, FORECAST_COLUMNS, ID, Y, quantile_columns
 
-__all__ = ["CheckResult", "ConformanceReport", "check_forecaster", "synthetic_panel", "check_no_lookahead"]
+__all__ = ["CheckResult", "ConformanceReport", "check_forecaster", "check_no_lookahead", "synthetic_panel"]
+
+#: Each look-ahead check draws a panel never shown before, so a forecaster that
+#: remembers data across instances cannot have seen its future in an earlier check.
+_FRESH_PANELS = itertools.count()
 
 
 @dataclass
@@ -46,128 +54,349 @@ class ConformanceReport:
         """The checks that failed."""
         return [r for r in self.results if not r.passed]
 
+    @property
+    def failed_names(self) -> list[str]:
+        """Names of the checks that failed."""
+        return [r.name for r in self.failed]
+
     def __str__(self) -> str:
         lines = [f"conformance of {self.forecaster}: {'passed' if self.passed else 'FAILED'}"]
-        lines += [f"  [{'ok' if r.passed else 'FAIL'}] {r.name}" + (f": {r.detail}" if r.detail else "") for r in self.results]
+        for r in self.results:
+            lines.append(f"  [{'ok' if r.passed else 'FAIL'}] {r.name}" + (f": {r.detail}" if r.detail else ""))
         return "\n".join(lines)
 
 
-def synthetic_panel(n_series: int = 2, length: int = 120, timestamps: bool = True, seed: int = 0) -> pd.DataFrame:
-    """Seeded random-walk-plus-cycle series in long format, for checks and tests."""
+def synthetic_panel(
+    n_series: int = 2, length: int = 120, timestamps: bool = True, seed: int = 0, prefix: str = "s"
+) -> pd.DataFrame:
+    """Seeded random-walk-plus-cycle series in long format, for checks and tests.
+
+    Parameters
+    ----------
+    n_series, length
+        Number of series and observations per series.
+    timestamps
+        Business-day timestamps in ``ds`` when True, integer steps 0, 1, ... otherwise.
+    seed
+        Seed of the random walk.
+    prefix
+        Series are named ``<prefix>0``, ``<prefix>1``, ...
+    """
     rng = np.random.default_rng(seed)
     frames = []
     for i in range(n_series):
         t = np.arange(length)
         y = 10.0 + i + np.cumsum(rng.normal(0, 0.1, length)) + 0.5 * np.sin(2 * np.pi * t / 7)
         ds = pd.bdate_range("2020-01-01", periods=length) if timestamps else t
-        frames.append(pd.DataFrame({"unique_id": f"s{i}", "ds": ds, "y": y}))
+        frames.append(pd.DataFrame({ID: f"{prefix}{i}", DS: ds, Y: y}))
     return pd.concat(frames, ignore_index=True)
 
 
-def check_no_lookahead(forecaster, panel: pd.DataFrame, cutoff_pos: int, horizon: int = 3) -> CheckResult:
-    """Forecasts made at a cutoff must not change when data after the cutoff change.
+def check_forecaster(
+    forecaster,
+    raise_on_failure: bool = False,
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+    seed: int = 0,
+) -> ConformanceReport:
+    """Run every contract check on ``forecaster``.
 
-    The forecaster is fitted on the data up to the cutoff and asked to predict at
-    the cutoff twice: through ``predict`` with the context up to the cutoff, and
-    through ``predict_origins`` given the full history with the values after the
-    cutoff replaced by noise, which a forecaster that slices correctly never reads.
+    Parameters
+    ----------
+    forecaster
+        An unfitted instance with cheap parameters (or a class, made with its
+        defaults). Plain classes that only follow the ``Forecaster`` protocol are
+        adapted as the engine adapts them.
+    raise_on_failure
+        Raise ``AssertionError`` with the report when a check fails.
+    quantiles
+        Levels asked for when the forecaster has the ``quantiles`` tag.
+    seed
+        Seed set before each fit, as the backtest engine does.
+
+    Returns
+    -------
+    ConformanceReport
+        One result per check; ``report.failed_names`` names those that failed.
     """
-    name = "no look-ahead"
-    parts_train, cutoffs = [], []
-    for uid, g in panel.groupby("unique_id", sort=False):
-        parts_train.append(g.iloc[: cutoff_pos + 1])
-        cutoffs.append((uid, g["ds"].iloc[cutoff_pos]))
-    train = pd.concat(parts_train, ignore_index=True)
-    perturbed = panel.copy()
-    pos = perturbed.groupby("unique_id").cumcount().to_numpy()
-    after = pos > cutoff_pos
-    rng = np.random.default_rng(123)
-    perturbed.loc[after, "y"] = perturbed.loc[after, "y"].to_numpy() * 3 + rng.normal(0, 50, after.sum())
-    a = clone(forecaster).fit(train).predict(train, horizon)
-    b_model = clone(forecaster).fit(train)
-    b = b_model.predict_origins(perturbed, pd.DataFrame(cutoffs, columns=["unique_id", "cutoff"]), horizon)
-    a = a.sort_values(["unique_id", "h"]).reset_index(drop=True)
-    b = b.sort_values(["unique_id", "h"]).reset_index(drop=True)
-    if len(a) != len(b) or not np.allclose(a["y_pred"], b["y_pred"], rtol=1e-9, atol=1e-9):
-        return CheckResult(name, False, "forecasts at the cutoff changed when data after it changed")
-    return CheckResult(name, True)
+    from tsbench.forecasters.adapter import adapt_instance
 
-
-def check_forecaster(forecaster, raise_on_failure: bool = False, quantiles: tuple[float, ...] = (0.1, 0.5, 0.9)) -> ConformanceReport:
-    """Run every contract check on ``forecaster`` (an unfitted instance with cheap parameters)."""
+    if isinstance(forecaster, type):
+        forecaster = forecaster()
     report = ConformanceReport(repr(forecaster))
-    tags = forecaster.all_tags() if hasattr(forecaster, "all_tags") else dict(getattr(forecaster, "tags", {}))
-    checks: list[tuple[str, Callable[[], CheckResult | None]]] = [
-        ("output frame, one series, horizon 1", lambda: _check_output(forecaster, 1, 1, True)),
-        ("output frame, many series, horizon 7", lambda: _check_output(forecaster, 3, 7, True)),
-        ("predict before fit raises NotFittedError", lambda: _check_not_fitted(forecaster)),
-        ("no look-ahead", lambda: check_no_lookahead(forecaster, synthetic_panel(2, 120), 89)),
-        ("deterministic", lambda: _check_deterministic(forecaster)),
-        ("clone from parameters", lambda: _check_clone(forecaster)),
+    try:
+        forecaster = adapt_instance(forecaster)
+        tags = forecaster.all_tags()
+        report.forecaster = repr(forecaster)
+    except PluginError as exc:
+        report.results.append(CheckResult("follows the forecaster contract", False, str(exc)))
+        return _finish(report, raise_on_failure)
+    n = max(100, int(tags.get("min_train_size") or 2) + 40)
+    checks: list[tuple[str, Callable[[], CheckResult]]] = [
+        ("output frame: one series, horizon 1, timestamp ds", lambda: _check_output(forecaster, 1, 1, True, n, seed)),
+        ("output frame: many series, horizon 7, timestamp ds", lambda: _check_output(forecaster, 3, 7, True, n, seed)),
     ]
     if not tags.get("requires_timestamps"):
-        checks.append(("integer ds", lambda: _check_output(forecaster, 2, 4, False)))
+        checks += [
+            ("output frame: one series, horizon 1, integer ds",
+             lambda: _check_output(forecaster, 1, 1, False, n, seed)),
+            ("output frame: many series, horizon 5, integer ds",
+             lambda: _check_output(forecaster, 3, 5, False, n, seed)),
+        ]
+    checks += [
+        ("predict before fit raises NotFittedError", lambda: _check_not_fitted(forecaster, n)),
+        ("bad input: training data without 'y'", lambda: _check_bad_fit(forecaster, n, seed)),
+        ("bad input: horizon 0", lambda: _check_bad_predict(forecaster, n, seed, 0, ())),
+        ("no look-ahead", lambda: check_no_lookahead(forecaster, seed=seed)),
+        ("deterministic under a seed", lambda: _check_deterministic(forecaster, n, seed)),
+        ("clone from parameters", lambda: _check_clone(forecaster, n, seed)),
+    ]
     if tags.get("quantiles"):
-        checks.append(("quantiles ordered", lambda: _check_quantiles(forecaster, quantiles)))
+        checks.append(("quantiles ordered", lambda: _check_quantiles(forecaster, tuple(quantiles), n, seed)))
+    else:
+        checks.append(("bad input: quantiles when unsupported",
+                       lambda: _check_bad_predict(forecaster, n, seed, 3, (0.5,))))
     for name, run in checks:
         try:
-            result = run() or CheckResult(name, True)
-            result.name = name
+            result = run()
         except Exception as exc:  # a failing check is reported, not raised
-            result = CheckResult(name, False, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
+            detail = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=-3)}"
+            result = CheckResult(name, False, detail)
+        result.name = name
         report.results.append(result)
+    return _finish(report, raise_on_failure)
+
+
+def _finish(report: ConformanceReport, raise_on_failure: bool) -> ConformanceReport:
     if raise_on_failure and not report.passed:
         raise AssertionError(str(report))
     return report
 
 
-def _check_output(forecaster, n_series: int, horizon: int, timestamps: bool) -> CheckResult:
-    panel = synthetic_panel(n_series, 100, timestamps)
-    out = clone(forecaster).fit(panel).predict(panel, horizon)
-    missing = [c for c in FORECAST_COLUMNS if c not in out.columns]
-    if missing:
-        return CheckResult("", False, f"missing columns {missing}")
-    if len(out) != n_series * horizon:
-        return CheckResult("", False, f"{len(out)} rows, expected {n_series * horizon}")
-    if sorted(out["h"].unique()) != list(range(1, horizon + 1)):
-        return CheckResult("", False, f"h values {sorted(out['h'].unique())}")
-    if not np.isfinite(out["y_pred"].to_numpy(dtype=float)).all():
-        return CheckResult("", False, "non-finite y_pred")
-    last = panel.groupby("unique_id")["ds"].last()
-    if not (out["cutoff"].to_numpy() == out["unique_id"].map(last).to_numpy()).all():
-        return CheckResult("", False, "cutoff is not the last ds of each context series")
+def _fresh(forecaster, seed: int):
+    """An unfitted clone, seeded as the backtest engine seeds each cell."""
+    return _seeded(clone(forecaster), seed)
+
+
+def _seeded(model, seed: int):
+    # exactly what run_cell does before fitting, so the checks see what a backtest sees
+    from tsbench.cells import _apply_seed, _seed_everything
+
+    _seed_everything(seed)
+    _apply_seed(model, seed)
+    return model
+
+
+def _head(panel: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The first ``n`` observations of each series."""
+    return panel[panel.groupby(ID, sort=False).cumcount().to_numpy() < n].reset_index(drop=True)
+
+
+def _fail(detail: str) -> CheckResult:
+    return CheckResult("", False, detail)
+
+
+def _ok() -> CheckResult:
     return CheckResult("", True)
 
 
-def _check_not_fitted(forecaster) -> CheckResult:
-    panel = synthetic_panel(1, 50)
+def _check_output(forecaster, n_series: int, horizon: int, timestamps: bool, length: int, seed: int) -> CheckResult:
+    panel = synthetic_panel(n_series, length, timestamps, seed=seed)
+    train = _head(panel, length - 10)  # predict from a context longer than the training data
+    train_copy, panel_copy = train.copy(), panel.copy()
+    model = _fresh(forecaster, seed).fit(train)
+    out = model.predict(panel, horizon)
+    if not (train.equals(train_copy) and panel.equals(panel_copy)):
+        return _fail("fit or predict modified the frame it was given")
+    return _frame_problems(out, panel, horizon, model.name, ())
+
+
+def _frame_problems(out, context: pd.DataFrame, horizon: int, name: str, quantiles: tuple) -> CheckResult:
+    """Check a forecast frame against the context it was made from."""
+    if not isinstance(out, pd.DataFrame):
+        return _fail(f"predict returned {type(out).__name__}, expected a DataFrame")
+    wanted = FORECAST_COLUMNS + quantile_columns(quantiles)
+    missing = [c for c in wanted if c not in out.columns]
+    extra = [c for c in out.columns if c not in wanted]
+    if missing or extra:
+        return _fail(f"columns {list(out.columns)}: missing {missing}, unexpected {extra}")
+    ids = pd.unique(context[ID])
+    if len(out) != len(ids) * horizon:
+        return _fail(f"{len(out)} rows, expected {len(ids)} series x horizon {horizon} = {len(ids) * horizon}")
+    pairs = set(zip(out[ID], out["h"]))
+    if pairs != {(u, h) for u in ids for h in range(1, horizon + 1)}:
+        return _fail("(unique_id, h) pairs are not each series of the context with h = 1..horizon once")
+    if not np.isfinite(out["y_pred"].to_numpy(dtype=float)).all():
+        return _fail("y_pred has missing or infinite values")
+    last = context.groupby(ID, sort=False)[DS].last()
+    if not (out["cutoff"].to_numpy() == out[ID].map(last).to_numpy()).all():
+        return _fail("cutoff is not the last ds of each context series")
+    if pd.api.types.is_datetime64_any_dtype(context[DS]) != pd.api.types.is_datetime64_any_dtype(out[DS]):
+        return _fail(f"ds has dtype {out[DS].dtype} but the context's ds has dtype {context[DS].dtype}")
+    ordered = out.sort_values([ID, "h"])
+    after = (ordered[DS].to_numpy() > ordered["cutoff"].to_numpy()).all()
+    rising = ordered.groupby(ID, sort=False)[DS].apply(lambda s: s.is_monotonic_increasing and s.is_unique).all()
+    if not (after and rising):
+        return _fail("ds must lie after the cutoff and increase with h")
+    if not (out["model"] == name).all():
+        return _fail(f"model column holds {sorted(map(str, out['model'].unique()))}, expected the alias {name!r}")
+    return _ok()
+
+
+def _check_not_fitted(forecaster, length: int) -> CheckResult:
     try:
-        clone(forecaster).predict(panel, 2)
+        clone(forecaster).predict(synthetic_panel(1, length), 2)
     except NotFittedError:
-        return CheckResult("", True)
+        return _ok()
     except Exception as exc:
-        return CheckResult("", False, f"raised {type(exc).__name__} instead of NotFittedError")
-    return CheckResult("", False, "predict before fit returned a forecast")
+        return _fail(f"raised {type(exc).__name__} ({exc}) instead of NotFittedError")
+    return _fail("predict before fit returned a forecast")
 
 
-def _check_deterministic(forecaster) -> CheckResult:
-    panel = synthetic_panel(2, 100)
-    a = clone(forecaster).fit(panel).predict(panel, 5)
-    b = clone(forecaster).fit(panel).predict(panel, 5)
-    same = np.allclose(a["y_pred"], b["y_pred"], rtol=0, atol=1e-10)
-    return CheckResult("", same, "" if same else "two fits with the same parameters gave different forecasts")
+def _expect_value_error(action: Callable[[], object], what: str, mentions: str) -> CheckResult:
+    """A clear error is a ValueError (DataError, ConfigError are ones) whose message names the problem."""
+    try:
+        action()
+    except ValueError as exc:
+        if mentions.lower() in str(exc).lower():
+            return _ok()
+        return _fail(f"{what} raised {type(exc).__name__} ({exc}), whose message does not mention {mentions}")
+    except Exception as exc:
+        return _fail(f"{what} raised {type(exc).__name__} ({exc}); expected a ValueError such as DataError")
+    return _fail(f"{what} was accepted silently")
 
 
-def _check_clone(forecaster) -> CheckResult:
-    copy = clone(forecaster)
-    same = type(copy) is type(forecaster) and copy.get_params().keys() == forecaster.get_params().keys()
-    return CheckResult("", same, "" if same else "clone does not reproduce the parameters")
+def _check_bad_fit(forecaster, length: int, seed: int) -> CheckResult:
+    train = synthetic_panel(2, length, seed=seed).drop(columns=[Y])
+    return _expect_value_error(lambda: _fresh(forecaster, seed).fit(train), "fit without a 'y' column", "'y'")
 
 
-def _check_quantiles(forecaster, levels: tuple[float, ...]) -> CheckResult:
-    panel = synthetic_panel(2, 100)
-    out = clone(forecaster).fit(panel).predict(panel, 5, quantiles=levels)
-    cols = quantile_columns(sorted(levels))
-    values = out[cols].to_numpy(dtype=float)
-    ordered = bool(np.all(np.diff(values, axis=1) >= -1e-9))
-    return CheckResult("", ordered, "" if ordered else "quantile columns are not ordered by level")
+def _check_bad_predict(forecaster, length: int, seed: int, horizon: int, quantiles: tuple) -> CheckResult:
+    panel = synthetic_panel(2, length, seed=seed)
+    model = _fresh(forecaster, seed).fit(panel)
+    what = f"predict(horizon={horizon}" + (f", quantiles={quantiles})" if quantiles else ")")
+    mentions = "quantile" if quantiles else "horizon"
+    return _expect_value_error(lambda: model.predict(panel, horizon, quantiles), what, mentions)
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
+    keys = [ID, "cutoff", "h"]
+    if len(a) != len(b):
+        return False
+    a = a.sort_values(keys).reset_index(drop=True)
+    b = b.sort_values(keys).reset_index(drop=True)
+    if not (a[keys].astype(str).to_numpy() == b[keys].astype(str).to_numpy()).all():
+        return False
+    cols = ["y_pred", *[c for c in a.columns if c.startswith("q_")]]
+    return all(np.allclose(a[c].to_numpy(float), b[c].to_numpy(float), rtol=rtol, atol=atol) for c in cols)
+
+
+def check_no_lookahead(forecaster, horizon: int = 5, seed: int = 0) -> CheckResult:
+    """Data after a cutoff must never change the forecast made at that cutoff.
+
+    On a panel no earlier check has used: (1) fit up to cutoff ``c0`` and forecast
+    at ``c0``; (2) show a fresh instance the whole panel, future included (fit
+    and predict on it), then fit a new instance up to ``c0`` and forecast at
+    ``c0`` again: the forecast must not change. A forecaster that keeps data
+    across instances (a class attribute, a module-level cache) and reads the
+    future from it fails here. (3) Forecast at a later cutoff ``c1`` too, and ask
+    ``predict_origins`` for both cutoffs given a history whose values after
+    ``c1`` are replaced by noise: a forecaster that slices correctly gives the
+    same forecasts as ``predict`` from contexts that end at the cutoffs.
+    """
+    forecaster = _adapted(forecaster)
+    k = next(_FRESH_PANELS)
+    length = max(120, int(forecaster.all_tags().get("min_train_size") or 2) + 50)
+    panel = synthetic_panel(2, length, seed=10_007 + k, prefix=f"lookahead{k}_")
+    c0, c1 = length - 25, length - 20
+    train, context1 = _head(panel, c0 + 1), _head(panel, c1 + 1)
+    first = _fresh(forecaster, seed).fit(train).predict(train, horizon)
+
+    _fresh(forecaster, seed).fit(panel).predict(panel, horizon)  # the future is now known to the process
+    model = _fresh(forecaster, seed).fit(train)
+    again = model.predict(train, horizon)
+    if not _same(first, again):
+        return _fail("after an instance was shown the data past the cutoff, a new instance fitted up to the "
+                     "cutoff forecast differently: the forecaster keeps data across instances (e.g. in a class "
+                     "attribute) and reads the future from it (or it is not deterministic)")
+
+    reference = pd.concat([again, model.predict(context1, horizon)], ignore_index=True)
+    noisy = panel.copy()
+    after = noisy.groupby(ID, sort=False).cumcount().to_numpy() > c1
+    noise = np.random.default_rng(k).normal(0, 50, after.sum())
+    noisy.loc[after, Y] = noisy.loc[after, Y].to_numpy() * 3 + noise
+    cutoffs = pd.DataFrame(
+        [(uid, g[DS].iloc[c]) for uid, g in panel.groupby(ID, sort=False) for c in (c0, c1)], columns=[ID, "cutoff"]
+    )
+    batched = model.predict_origins(noisy, cutoffs, horizon)
+    if not _same(reference, batched):
+        return _fail("predict_origins gave other forecasts at a cutoff than predict from the context ending "
+                     "there, when the history after the cutoff was changed: it reads data past the cutoff")
+    return _ok()
+
+
+def _adapted(forecaster):
+    from tsbench.forecasters.adapter import adapt_instance
+
+    return adapt_instance(forecaster)
+
+
+def _check_deterministic(forecaster, length: int, seed: int) -> CheckResult:
+    panel = synthetic_panel(2, length, seed=seed)
+    a = _fresh(forecaster, seed).fit(panel).predict(panel, 5)
+    b = _fresh(forecaster, seed).fit(panel).predict(panel, 5)
+    if _same(a, b, rtol=1e-7, atol=1e-10):
+        return _ok()
+    return _fail("two fits with the same parameters and seed gave different forecasts")
+
+
+def _check_clone(forecaster, length: int, seed: int) -> CheckResult:
+    params = forecaster.get_params()
+    rebuilt = type(forecaster)(**params).get_params()
+    if not _equal(rebuilt, params):
+        return _fail(f"{type(forecaster).__name__}(**get_params()).get_params() gave {rebuilt!r}, expected {params!r}")
+    panel = synthetic_panel(1, length, seed=seed)
+    original = _seeded(copy.deepcopy(forecaster), seed).fit(panel).predict(panel, 3)
+    model = _fresh(forecaster, seed)
+    before = model.get_params()
+    model.fit(panel)
+    if not _same(original, model.predict(panel, 3)):
+        return _fail("a clone forecasts differently from the original: get_params() does not return "
+                     "every value the constructor stored")
+    if not _equal(model.get_params(), before):
+        return _fail("fit changed the constructor parameters; store fitted state in attributes ending in '_'")
+    twin = clone(model)
+    if twin.name != model.name:
+        return _fail(f"clone lost the alias: {twin.name!r} instead of {model.name!r}")
+    try:
+        twin.predict(panel, 1)
+    except Exception:  # which error is the business of the predict-before-fit check
+        return _ok()
+    return _fail("a clone of a fitted forecaster can predict: clone must give an unfitted forecaster")
+
+
+def _equal(a: object, b: object) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.array_equal(np.asarray(a), np.asarray(b))
+    try:
+        return bool(a == b)
+    except Exception:  # objects whose == is not a truth value
+        return a is b
+
+
+def _check_quantiles(forecaster, levels: tuple[float, ...], length: int, seed: int) -> CheckResult:
+    panel = synthetic_panel(2, length, seed=seed)
+    asked = tuple(sorted(levels, reverse=True))  # columns must follow the level, not the order asked
+    out = _fresh(forecaster, seed).fit(panel).predict(panel, 5, quantiles=asked)
+    shape = _frame_problems(out, panel, 5, out["model"].iloc[0] if len(out) else "", asked)
+    if not shape.passed:
+        return shape
+    values = out[quantile_columns(sorted(levels))].to_numpy(dtype=float)
+    if not np.isfinite(values).all():
+        return _fail("quantile columns have missing or infinite values")
+    if not np.all(np.diff(values, axis=1) >= -1e-9):
+        return _fail("quantile columns are not ordered by level (a lower level has a higher value)")
+    return _ok()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["infer_step", "future_ds", "describe_frequency"]
+from tsbench.errors import DataError
+
+__all__ = ["infer_step", "future_ds", "describe_frequency", "periods_per_year"]
 
 
 def infer_step(ds: pd.Series | np.ndarray) -> object:
@@ -67,3 +70,36 @@ def describe_frequency(step: object) -> str:
     if isinstance(step, pd.DateOffset) and step.kwds in ({"months": 1},):
         return "monthly"
     return str(step)
+
+
+def periods_per_year(step: object) -> float:
+    """Observations per year implied by a step from :func:`infer_step`, for annualising.
+
+    Business days count 252 sessions a year, calendar days 365, weeks 52,
+    months 12, quarters 4 and years 1; other fixed steps are converted from
+    their length in days.
+
+    Raises
+    ------
+    DataError
+        For integer steps, which carry no calendar: give ``periods_per_year`` explicitly.
+    """
+    if isinstance(step, (int, np.integer)):
+        raise DataError(
+            "the series has integer steps, so the number of periods per year is unknown; "
+            "set 'trading: {periods_per_year: N}' in the experiment (e.g. 252 for trading days)."
+        )
+    if isinstance(step, pd.offsets.BDay):
+        return 252.0 / step.n
+    if isinstance(step, pd.offsets.Day):
+        return 365.0 / step.n
+    if type(step) is pd.DateOffset:  # e.g. DateOffset(months=1) from an irregular monthly index
+        for unit, per_year in (("months", 12.0), ("years", 1.0), ("weeks", 52.0), ("days", 365.0)):
+            if unit in step.kwds:
+                return per_year / step.kwds[unit]
+    if isinstance(step, pd.offsets.BaseOffset):
+        code = step.freqstr.lstrip("0123456789-")[:1]
+        per_year = {"W": 52.0, "M": 12.0, "Q": 4.0, "Y": 1.0, "A": 1.0}.get(code)
+        if per_year is not None:
+            return per_year / max(abs(step.n), 1)
+    return 365.25 * 86_400 / pd.Timedelta(step).total_seconds()

@@ -15,7 +15,7 @@ from tsbench.data.targets import to_target
 from tsbench.errors import DataError
 from tsbench.panel import DS, ID, Y
 
-__all__ = ["SeriesInfo", "load_panel", "load_source", "fingerprint"]
+__all__ = ["SeriesInfo", "load_panel", "load_panel_levels", "load_source", "fingerprint"]
 
 
 @dataclass
@@ -35,14 +35,30 @@ class SeriesInfo:
 
 def load_panel(specs, base_dir: Path | None = None) -> tuple[pd.DataFrame, list[SeriesInfo]]:
     """Load every data entry, apply its target and ``last``, and validate the combined panel."""
+    panel, _, infos = load_panel_levels(specs, base_dir)
+    return panel, infos
+
+
+def load_panel_levels(
+    specs, base_dir: Path | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, list[SeriesInfo]]:
+    """Like :func:`load_panel`, and also the price levels the targets were derived from.
+
+    The level panel (``unique_id, ds, y``) holds each series' observed values
+    before the target transform, over the same dates as the target panel plus
+    the observation before its first date (the base of the first return). It is
+    what forecasts are converted through when scored on another scale.
+    """
     base_dir = base_dir or Path.cwd()
-    frames, infos = [], []
+    frames, level_frames, infos = [], [], []
     for spec in specs:
         raw, policy = load_source(spec, base_dir)
-        panel, missing = _handle_missing(raw, policy, spec.source)
-        panel = to_target(panel, spec.target)
+        levels, missing = _handle_missing(raw, policy, spec.source)
+        panel = to_target(levels, spec.target)
         if spec.last:
             panel = panel.groupby(ID, sort=False).tail(spec.last).reset_index(drop=True)
+            levels = levels.groupby(ID, sort=False).tail(spec.last + 1).reset_index(drop=True)
+        level_frames.append(levels[[ID, DS, Y]])
         for uid, g in panel.groupby(ID, sort=False):
             infos.append(
                 SeriesInfo(str(uid), spec.source, spec.target, policy, int(missing.get(uid, 0)),
@@ -51,7 +67,7 @@ def load_panel(specs, base_dir: Path | None = None) -> tuple[pd.DataFrame, list[
         frames.append(panel)
     panel = pd.concat(frames, ignore_index=True)
     _check_unique_ids(infos)
-    return panel, infos
+    return panel, pd.concat(level_frames, ignore_index=True), infos
 
 
 def load_source(spec, base_dir: Path) -> tuple[pd.DataFrame, str]:

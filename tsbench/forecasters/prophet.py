@@ -1,14 +1,14 @@
 """Prophet on financial calendars: business-day futures, quiet Stan fits, quantiles only when asked.
 
-The ``prophet`` package is imported inside the methods that need it, so this
-module (and ``import tsbench``) stays light and a missing install gives a hint.
+The ``prophet`` package is imported inside the methods that need it, so
+``import tsbench`` stays light. When it is not installed, importing this module
+fails at once, and the registry turns that into an install hint.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib.util
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -17,11 +17,14 @@ import numpy as np
 import pandas as pd
 
 from tsbench.data.calendar import describe_frequency, future_ds, infer_step
-from tsbench.errors import DataError, PluginError
+from tsbench.errors import DataError
 from tsbench.forecasters.base import BaseForecaster
 from tsbench.panel import DS, ID, Y, iter_series, quantile_column
 
 __all__ = ["ProphetForecaster", "SYNTHETIC_START"]
+
+if importlib.util.find_spec("prophet") is None:  # looked up, not imported
+    raise ImportError("No module named 'prophet'", name="prophet")
 
 #: Day that step ``ds[0]`` of an integer-indexed series is placed on (one step = one day).
 SYNTHETIC_START = pd.Timestamp("2000-01-03")
@@ -116,12 +119,7 @@ class ProphetForecaster(BaseForecaster):
 
     # -- validation --------------------------------------------------------------------
     def check_params(self) -> None:
-        """Raise ``ValueError`` for values Prophet cannot use, ``PluginError`` when it is not installed."""
-        if not _prophet_installed():
-            raise PluginError(
-                "the 'prophet' model needs the prophet package, which is not installed. "
-                "Install it with: pip install 'tsbench[prophet]'"
-            )
+        """Raise ``ValueError`` for parameter values Prophet cannot use."""
         _check_choice("growth", self.growth, ("linear", "flat", "logistic"))
         _check_choice("seasonality_mode", self.seasonality_mode, ("additive", "multiplicative"))
         if self.growth == "logistic" and self.cap is None:
@@ -310,12 +308,6 @@ def _numpy_seed(seed: int | None) -> Iterator[None]:
         yield
     finally:
         np.random.set_state(state)
-
-
-def _prophet_installed() -> bool:
-    if "prophet" in sys.modules:
-        return sys.modules["prophet"] is not None
-    return importlib.util.find_spec("prophet") is not None
 
 
 def _check_choice(key: str, value: object, choices: tuple[str, ...]) -> None:

@@ -1,14 +1,25 @@
-"""Leaderboard tables built from the long metrics frame."""
+"""Result tables built from the long metrics frame: leaderboard, per dataset, ranks, skill, per horizon."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from tsbench.metrics import METRICS
 
-__all__ = ["leaderboard", "leaderboard_markdown"]
+__all__ = [
+    "leaderboard",
+    "leaderboard_markdown",
+    "dataset_of",
+    "mean_table",
+    "series_scores",
+    "rank_table",
+    "relative_table",
+    "horizon_table",
+    "frame_markdown",
+]
 
 
 def leaderboard(
@@ -42,10 +53,17 @@ def leaderboard(
     return table.reset_index()
 
 
-def leaderboard_markdown(table: pd.DataFrame, title: str | None = None) -> str:
-    """The leaderboard as a Markdown table; the baseline is marked with ``*``."""
+def leaderboard_markdown(
+    table: pd.DataFrame, title: str | None = None, scales: Mapping[str, str] | None = None
+) -> str:
+    """The leaderboard as a Markdown table; the baseline is marked with ``*``.
+
+    ``scales`` (metric -> scale, e.g. ``{"mae": "price"}``) labels each metric
+    column with the scale it was scored on.
+    """
     metric_cols = [c for c in table.columns if c in METRICS]
-    header = ["model", "series", *metric_cols]
+    scales = scales or {}
+    header = ["model", "series", *(f"{c} [{scales[c]}]" if c in scales else c for c in metric_cols)]
     lines = [f"## {title}", ""] if title else []
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, row in table.iterrows():
@@ -58,8 +76,11 @@ def leaderboard_markdown(table: pd.DataFrame, title: str | None = None) -> str:
     if "complete" in table.columns and not table["complete"].all():
         missing = table.loc[~table["complete"], "model"].tolist()
         notes.append(f"Incomplete (failed cells, see failures.json): {', '.join(map(str, missing))}.")
-    arrows = ", ".join(f"{c} {'higher' if METRICS[c].higher_is_better else 'lower'} is better" for c in metric_cols)
+    arrows = ", ".join(METRICS[c].goal or f"{c} {'higher' if METRICS[c].higher_is_better else 'lower'} is better"
+                       for c in metric_cols)
     notes.append(f"Mean over series of each metric over all steps; {arrows}.")
+    if scales:
+        notes.append("Scale of each metric in brackets: the values it was computed on.")
     return "\n".join(lines + [""] + notes) + "\n"
 
 
@@ -67,3 +88,115 @@ def _fmt(value) -> str:
     if pd.isna(value):
         return "—"
     return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.4e}"
+
+
+def dataset_of(data_infos: Sequence[dict]) -> dict[str, str]:
+    """Map each ``unique_id`` to its dataset: the ``source`` of its data entry (from ``manifest.json``)."""
+    out = {}
+    for info in data_infos:
+        kind, _, ref = str(info["source"]).partition(":")
+        out[str(info["unique_id"])] = ref if kind == "builtin" else str(info["source"])
+    return out
+
+
+def _overall(metrics: pd.DataFrame) -> pd.DataFrame:
+    return metrics[metrics["h"] == 0]
+
+
+def mean_table(
+    metrics: pd.DataFrame, metric_names: Sequence[str], datasets: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """Mean over series of each metric, per dataset and model, plus an ``(all)`` dataset.
+
+    Returns a frame ``dataset, model, series, <metric>...``.
+    """
+    overall = _overall(metrics).copy()
+    overall["dataset"] = overall["unique_id"].map(datasets or {}).fillna("(unknown)") if datasets else "(all)"
+    parts = [overall]
+    if datasets:
+        parts.append(overall.assign(dataset="(all)"))
+    both = pd.concat(parts, ignore_index=True)
+    table = both.pivot_table(index=["dataset", "model"], columns="metric", values="value", aggfunc="mean")
+    table = table.reindex(columns=[m for m in metric_names if m in table.columns])
+    counts = both.groupby(["dataset", "model"])["unique_id"].nunique().rename("series")
+    table = table.join(counts).reset_index()
+    cols = [m for m in metric_names if m in table.columns]
+    if cols:
+        table = table.sort_values(cols[0], ascending=not METRICS[cols[0]].higher_is_better, kind="stable")
+    table = table.sort_values("dataset", key=lambda d: d.map(lambda v: (v != "(all)", v)), kind="stable")
+    return table[["dataset", "model", "series", *cols]].reset_index(drop=True)
+
+
+def series_scores(metrics: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """One row per series, one column per model: the all-steps value of ``metric``."""
+    rows = _overall(metrics)
+    rows = rows[rows["metric"] == metric]
+    return rows.pivot_table(index="unique_id", columns="model", values="value", aggfunc="first")
+
+
+def rank_table(metrics: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Rank of each model on each series by ``metric`` (1 = best, ties averaged) and the mean rank.
+
+    Returns one row per model: ``model, mean_rank, <series>...``, sorted by mean rank.
+    Only series on which every model has a value are ranked.
+    """
+    scores = series_scores(metrics, metric).dropna(axis=0, how="any")
+    ranks = scores.rank(axis=1, ascending=not METRICS[metric].higher_is_better, method="average")
+    table = ranks.T
+    table.insert(0, "mean_rank", table.mean(axis=1))
+    table = table.sort_values("mean_rank", kind="stable")
+    table.index.name = "model"
+    table.columns.name = None
+    return table.reset_index()
+
+
+def relative_table(metrics: pd.DataFrame, metric_names: Sequence[str], baseline: str) -> pd.DataFrame:
+    """Each model against the baseline: ratio of the metric and skill, per metric.
+
+    The ratio is the geometric mean over series of ``metric(model) / metric(baseline)``
+    (scale free, so no series dominates); skill is ``1 - ratio`` for metrics where lower
+    is better and ``ratio - 1`` where higher is better, so positive skill always means
+    better than the baseline. Series where a ratio is not finite and positive are skipped.
+    """
+    out = {}
+    for name in metric_names:
+        scores = series_scores(metrics, name)
+        if baseline not in scores.columns:
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios = scores.div(scores[baseline], axis=0)
+            logs = np.log(ratios.where((ratios > 0) & np.isfinite(ratios)))
+        ratio = np.exp(logs.mean(axis=0))
+        out[f"{name}_ratio"] = ratio
+        out[f"{name}_skill"] = ratio - 1 if METRICS[name].higher_is_better else 1 - ratio
+    table = pd.DataFrame(out)
+    table.index.name = "model"
+    return table.reset_index()
+
+
+def horizon_table(metrics: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Mean over series of ``metric`` at each step: one row per model, one column per ``h``."""
+    rows = metrics[(metrics["metric"] == metric) & (metrics["h"] > 0)]
+    table = rows.pivot_table(index="model", columns="h", values="value", aggfunc="mean")
+    table.columns = [f"h{h}" for h in table.columns]
+    table.index.name = "model"
+    return table.reset_index()
+
+
+def frame_markdown(table: pd.DataFrame, title: str | None = None) -> str:
+    """Any result table as a Markdown table (numbers to 4 significant digits)."""
+    lines = [f"### {title}", ""] if title else []
+    lines += ["| " + " | ".join(map(str, table.columns)) + " |", "|" + "---|" * len(table.columns)]
+    for row in table.itertuples(index=False):
+        lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else ""
+    if isinstance(value, (int, np.integer)):
+        return str(value)
+    if isinstance(value, (float, np.floating)):
+        return _fmt(value)
+    return str(value)

@@ -1,0 +1,255 @@
+"""The global neural forecaster: fit on windows of every series, predict all series and origins in one pass.
+
+Subclasses (``lstm.py``, ``transformer.py``) only store their parameters and
+build the torch module in ``_build_module(horizon, n_outputs)``; the module maps
+normalised windows ``(B, input_size)`` to ``(B, horizon, n_outputs)`` and has a
+final ``nn.Linear`` called ``head`` whose ``horizon * n_outputs`` outputs are
+read in that order.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from tsbench.errors import DataError
+from tsbench.forecasters.base import BaseForecaster, _check_horizon
+from tsbench.forecasters.neural.training import (
+    TrainConfig,
+    forward,
+    resolve_device,
+    thread_limit,
+    torch,
+    train_module,
+)
+from tsbench.forecasters.neural.windows import denormalise, input_windows, make_windows, normalise
+from tsbench.panel import DS, ID, Y, check_panel, quantile_columns
+
+__all__ = ["NeuralForecaster", "DEFAULT_HORIZON", "DEFAULT_LEVELS"]
+
+#: Steps trained when neither the experiment nor the user gives ``horizon``.
+DEFAULT_HORIZON = 10
+#: Quantile levels trained when neither the experiment nor the user gives ``quantiles``.
+DEFAULT_LEVELS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+
+_POSITIVE_INTS = ("input_size", "hidden_size", "num_layers", "max_steps", "batch_size")
+
+
+class NeuralForecaster(BaseForecaster):
+    """A global model over all series of the panel, trained on normalised windows.
+
+    Shared behaviour, whatever the network:
+
+    - windows are normalised by their last value and step size and the network
+      predicts the change from the last value, starting at zero (the random walk);
+    - one training run of at most ``max_steps`` AdamW steps, keeping the weights
+      that do best on a validation tail carved from the training data;
+    - ``horizon`` steps are predicted at once (direct multi-step); longer
+      horizons are reached by feeding the forecasts back in;
+    - quantile heads are trained with the pinball loss at the levels of
+      ``quantiles`` (the experiment's levels when run by tsbench); other levels
+      inside their range are interpolated;
+    - a later ``fit`` on the same instance continues from the previous weights
+      for ``refit_steps`` steps when that parameter is set (0 keeps the weights).
+    """
+
+    tags: ClassVar = {"global": True, "quantiles": True, "batch_origins": True}
+
+    # -- parameters ----------------------------------------------------------------------
+    def check_params(self) -> None:
+        """Raise ``ValueError`` for parameter values that cannot work."""
+        for name in _POSITIVE_INTS:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"'{name}' must be a positive integer, got {value!r}.")
+        if self.horizon is not None and (not isinstance(self.horizon, (int, np.integer)) or self.horizon < 1):
+            raise ValueError(f"'horizon' must be a positive integer or None, got {self.horizon!r}.")
+        if not self.learning_rate > 0:
+            raise ValueError(f"'learning_rate' must be > 0, got {self.learning_rate!r}.")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"'dropout' must lie in [0, 1), got {self.dropout!r}.")
+        if not 0 <= self.val_size < 1:
+            raise ValueError(f"'val_size' must lie in [0, 1), got {self.val_size!r}.")
+        if int(self.early_stopping) < 0:
+            raise ValueError(f"'early_stopping' is a patience (evaluations), >= 0; got {self.early_stopping!r}.")
+        if self.refit_steps is not None and int(self.refit_steps) < 0:
+            raise ValueError(f"'refit_steps' must be None or >= 0, got {self.refit_steps!r}.")
+        bad = [q for q in (self.quantiles or ()) if not 0 < q < 1]
+        if bad:
+            raise ValueError(f"'quantiles' must lie strictly between 0 and 1, got {bad}.")
+        if self.device not in ("auto", "cpu") and not str(self.device).startswith(("cuda", "mps")):
+            raise ValueError(f"'device' must be 'auto', 'cpu', 'cuda[:N]' or 'mps', got {self.device!r}.")
+
+    def _build_module(self, horizon: int, n_outputs: int):
+        raise NotImplementedError
+
+    # -- fit -----------------------------------------------------------------------------
+    def _fit(self, train: pd.DataFrame) -> None:
+        self.check_params()
+        horizon = int(self.horizon or DEFAULT_HORIZON)
+        levels = tuple(sorted(float(q) for q in (DEFAULT_LEVELS if self.quantiles is None else self.quantiles)))
+        seed = 0 if self.seed is None else int(self.seed)
+        warm = (
+            self.refit_steps is not None
+            and getattr(self, "module_", None) is not None
+            and (self.horizon_, self.levels_) == (horizon, levels)
+        )
+        self.n_fits_ = getattr(self, "n_fits_", 0) + 1 if warm else 1
+        if warm and int(self.refit_steps) == 0:
+            return
+        series = [g.to_numpy(dtype=np.float64) for _, g in train.groupby(ID, sort=False)[Y]]
+        windows = make_windows(series, self.input_size, horizon, self.val_size)
+        if not len(windows.x_train):
+            raise DataError(
+                f"{type(self).__name__}: no complete, finite training window of {self.input_size} inputs "
+                f"and {horizon} targets; use a smaller 'input_size' or a longer history."
+            )
+        windows.x_train, windows.y_train = normalise(windows.x_train, windows.y_train)[:2]
+        if len(windows.x_val):
+            windows.x_val, windows.y_val = normalise(windows.x_val, windows.y_val)[:2]
+        config = TrainConfig(
+            max_steps=int(self.refit_steps) if warm else int(self.max_steps),
+            batch_size=int(self.batch_size),
+            learning_rate=float(self.learning_rate),
+            early_stopping=int(self.early_stopping),
+            quantiles=levels,
+            seed=seed + self.n_fits_ - 1,
+        )
+        with thread_limit(self.num_threads):
+            device = resolve_device(self.device)
+            if not warm:
+                torch.manual_seed(seed)
+                self.module_ = self._build_module(horizon, 1 + len(levels)).to(device)
+                _init_head(self.module_.head, horizon, levels)
+            self.train_report_ = train_module(self.module_, windows, config, device)
+        self.horizon_, self.levels_, self.device_ = horizon, levels, device
+
+    # -- predict -------------------------------------------------------------------------
+    def _predict(self, context: pd.DataFrame, horizon: int, quantiles: tuple[float, ...]) -> pd.DataFrame:
+        values, starts, ends, uids = _series_layout(context)
+        point, qs = self._forecast(input_windows(values, ends, starts, self.input_size), horizon, quantiles)
+        out = pd.DataFrame({
+            ID: np.repeat(uids, horizon),
+            "h": np.tile(np.arange(1, horizon + 1), len(uids)),
+            "y_pred": point.reshape(-1),
+        })
+        for j, col in enumerate(quantile_columns(quantiles)):
+            out[col] = qs[:, :, j].reshape(-1)
+        return out
+
+    def predict_origins(self, history, cutoffs, horizon, quantiles=()):
+        """Forecast every (series, cutoff) pair of ``cutoffs`` in one batched forward pass.
+
+        The input window of an origin is cut from ``history`` ending at the last
+        observation at or before its cutoff, so later rows are never read.
+        """
+        self._check_fitted()
+        horizon = _check_horizon(horizon)
+        quantiles = self._check_quantiles(quantiles)
+        history = check_panel(history, "history")
+        values, starts, stops, uids = _series_layout(history)
+        ds = history[DS].to_numpy()
+        where = {uid: i for i, uid in enumerate(uids)}
+        ends, origin_ids = [], []
+        for uid, cuts in cutoffs.groupby(ID, sort=False)["cutoff"]:
+            if uid not in where:
+                raise DataError(f"predict_origins: series {uid!r} has a cutoff but no rows in the history.")
+            i = where[uid]
+            first = starts[i]
+            pos = first + np.searchsorted(ds[first : stops[i] + 1], np.sort(cuts.to_numpy()), side="right") - 1
+            if (pos < first).any():
+                raise DataError(f"predict_origins: a cutoff of series {uid!r} precedes its first observation.")
+            ends.append(pos)
+            origin_ids.append(np.full(len(pos), i))
+        ends, rows = np.concatenate(ends), np.concatenate(origin_ids)
+        point, qs = self._forecast(input_windows(values, ends, starts[rows], self.input_size), horizon, quantiles)
+        frame = pd.DataFrame({
+            ID: np.repeat(uids[rows], horizon),
+            "cutoff": np.repeat(ds[ends], horizon),
+            DS: _future_grid(history, ends, rows, starts, stops, horizon).reshape(-1),
+            "h": np.tile(np.arange(1, horizon + 1), len(ends)),
+            "model": self.name,
+            "y_pred": point.reshape(-1),
+        })
+        for j, col in enumerate(quantile_columns(quantiles)):
+            frame[col] = qs[:, :, j].reshape(-1)
+        return frame
+
+    def _forecast(self, x: np.ndarray, horizon: int, quantiles: tuple[float, ...]):
+        """Point forecasts ``(N, horizon)`` and quantiles ``(N, horizon, len(quantiles))`` from raw windows."""
+        trained = self.horizon_
+        points, spreads = [], []
+        with thread_limit(self.num_threads):
+            while sum(p.shape[1] for p in points) < horizon:
+                x_norm, _, loc, scale = normalise(x)
+                out = denormalise(forward(self.module_, x_norm, self.device_), loc, scale)  # (N, H, K)
+                points.append(out[:, :, 0])
+                spreads.append(np.sort(out[:, :, 1:], axis=-1) - out[:, :, :1])
+                x = np.concatenate([x, out[:, :, 0]], axis=1)[:, -self.input_size :]
+        point = np.concatenate(points, axis=1)[:, :horizon]
+        if not quantiles:
+            return point, np.empty((len(point), horizon, 0))
+        return point, point[:, :, None] + self._spread(spreads, horizon, trained, quantiles)
+
+    def _spread(self, spreads, horizon, trained, quantiles) -> np.ndarray:
+        """Quantile offsets from the point forecast at the asked levels, ``(N, horizon, Q)``."""
+        levels = np.asarray(self.levels_)
+        asked = np.asarray(quantiles)
+        if not len(levels) or asked.min() < levels[0] - 1e-12 or asked.max() > levels[-1] + 1e-12:
+            raise ValueError(
+                f"{type(self).__name__} was trained for quantile levels {list(levels)}; asked for "
+                f"{list(asked)}. Levels outside the trained range cannot be interpolated: set the "
+                "'quantiles' parameter (or the experiment's 'quantiles') to include them."
+            )
+        first = spreads[0]  # (N, trained, Q_trained); the first block is the direct forecast
+        if horizon > trained:  # later steps: widen the last direct spread like a random walk
+            extra = np.sqrt(np.arange(trained + 1, horizon + 1) / trained)
+            first = np.concatenate([first, first[:, -1:, :] * extra[None, :, None]], axis=1)
+        j = np.clip(np.searchsorted(levels, asked, side="right") - 1, 0, max(len(levels) - 2, 0))
+        if len(levels) == 1:
+            return np.repeat(first[:, :horizon, :1], len(asked), axis=2)
+        w = np.clip((asked - levels[j]) / (levels[j + 1] - levels[j]), 0.0, 1.0)
+        return first[:, :horizon, j] * (1 - w) + first[:, :horizon, j + 1] * w
+
+
+def _init_head(head, horizon: int, levels: tuple[float, ...]) -> None:
+    """Start at the random walk: zero point change and Gaussian random-walk quantiles."""
+    with torch.no_grad():
+        head.weight.zero_()
+        bias = np.zeros((horizon, 1 + len(levels)))
+        if levels:
+            bias[:, 1:] = np.sqrt(np.arange(1, horizon + 1))[:, None] * norm.ppf(np.asarray(levels))[None, :]
+        head.bias.copy_(torch.as_tensor(bias.reshape(-1), dtype=head.bias.dtype))
+
+
+def _series_layout(panel: pd.DataFrame):
+    """Values of a sorted panel and, per series, its first and last row positions and id."""
+    ids = panel[ID].to_numpy()
+    change = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+    starts = np.concatenate([[0], change])
+    stops = np.concatenate([change, [len(ids)]]) - 1
+    return panel[Y].to_numpy(dtype=np.float64), starts, stops, ids[starts]
+
+
+def _future_grid(history, ends, rows, starts, stops, horizon) -> np.ndarray:
+    """Timestamps (or steps) after each origin ``(N, horizon)``, one vectorised call per step."""
+    from tsbench.data.calendar import infer_step
+
+    ds = history[DS]
+    out = np.empty((len(ends), horizon), dtype=ds.to_numpy().dtype)
+    for i in np.unique(rows):
+        mine = rows == i
+        step = infer_step(ds.iloc[starts[i] : stops[i] + 1])
+        last = ds.iloc[ends[mine]]
+        for k in range(1, horizon + 1):
+            if isinstance(step, (int, np.integer)):
+                out[mine, k - 1] = last.to_numpy() + k * int(step)
+            else:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+                    out[mine, k - 1] = (pd.DatetimeIndex(last) + k * step).to_numpy()
+    return out

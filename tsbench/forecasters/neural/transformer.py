@@ -1,0 +1,147 @@
+"""Transformer forecaster: a small encoder-only Transformer over patches of the normalised input window."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tsbench.forecasters.neural.base import NeuralForecaster
+from tsbench.forecasters.neural.training import torch
+
+nn = torch.nn
+
+__all__ = ["TransformerConfig", "TransformerNet", "TransformerForecaster"]
+
+
+@dataclass(frozen=True)
+class TransformerConfig:
+    """Shape of the network."""
+
+    input_size: int  # L, length of the input window
+    horizon: int  # H, steps forecast at once
+    n_outputs: int  # K, point forecast + quantiles
+    d_model: int = 32
+    num_heads: int = 4
+    num_layers: int = 2
+    patch_len: int = 8  # P_len values per token; 1 = one token per observation
+    dropout: float = 0.1
+
+    @property
+    def n_patches(self) -> int:
+        """Tokens per window, N = ceil(L / P_len) (the window is left-padded to fit)."""
+        return -(-self.input_size // self.patch_len)
+
+
+class TransformerNet(nn.Module):
+    """Normalised window ``(B, L)`` -> forecast changes ``(B, H, K)``."""
+
+    def __init__(self, config: TransformerConfig) -> None:
+        super().__init__()
+        self.config = config
+        c = config
+        self.embed = nn.Linear(c.patch_len, c.d_model)
+        self.position = nn.Parameter(torch.randn(c.n_patches, c.d_model) * 0.02)  # learned positions
+        layer = nn.TransformerEncoderLayer(
+            d_model=c.d_model,
+            nhead=c.num_heads,
+            dim_feedforward=2 * c.d_model,
+            dropout=c.dropout,
+            batch_first=True,
+            norm_first=True,
+        )
+        self.encoder = nn.TransformerEncoder(layer, c.num_layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(c.d_model)
+        self.drop = nn.Dropout(c.dropout)
+        self.head = nn.Linear(c.n_patches * c.d_model, c.horizon * c.n_outputs)
+
+    def forward(self, x):
+        c = self.config
+        pad = c.n_patches * c.patch_len - c.input_size
+        if pad:  # repeat the first value so the window splits into whole patches
+            x = torch.cat([x[:, :1].expand(-1, pad), x], dim=1)  # (B, N * P_len)
+        tokens = x.view(-1, c.n_patches, c.patch_len)  # (B, N, P_len)
+        h = self.embed(tokens) + self.position  # (B, N, d_model)
+        h = self.norm(self.encoder(h))  # (B, N, d_model)
+        flat = self.drop(h.flatten(1))  # (B, N * d_model)
+        return self.head(flat).view(-1, c.horizon, c.n_outputs)  # (B, H, K)
+
+
+class TransformerForecaster(NeuralForecaster):
+    """Global encoder-only Transformer forecaster (registry name ``transformer``).
+
+    Parameters
+    ----------
+    input_size
+        Observations in each input window.
+    hidden_size
+        Model width ``d_model`` (must be divisible by ``num_heads``).
+    num_layers, num_heads, dropout
+        Encoder depth, attention heads and dropout.
+    patch_len
+        Observations per token (1: one token per observation).
+    max_steps, batch_size, learning_rate, early_stopping, val_size, refit_steps,
+    horizon, quantiles, seed, num_threads, device
+        As for :class:`tsbench.forecasters.neural.lstm.LSTMForecaster`.
+    """
+
+    name = "transformer"
+
+    def __init__(
+        self,
+        input_size: int = 64,
+        hidden_size: int = 32,
+        num_layers: int = 2,
+        num_heads: int = 4,
+        patch_len: int = 8,
+        max_steps: int = 500,
+        batch_size: int = 64,
+        learning_rate: float = 1e-3,
+        dropout: float = 0.1,
+        early_stopping: int = 5,
+        val_size: float = 0.1,
+        refit_steps: int | None = None,
+        horizon: int | None = None,
+        quantiles: Sequence[float] | None = None,
+        seed: int | None = None,
+        num_threads: int | None = 1,
+        device: str = "auto",
+    ) -> None:
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.num_heads = num_heads
+        self.patch_len = patch_len
+        self.max_steps = max_steps
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.dropout = dropout
+        self.early_stopping = early_stopping
+        self.val_size = val_size
+        self.refit_steps = refit_steps
+        self.horizon = horizon
+        self.quantiles = quantiles
+        self.seed = seed
+        self.num_threads = num_threads
+        self.device = device
+
+    def check_params(self) -> None:
+        """Also check that the heads divide the width and the patch fits the window."""
+        super().check_params()
+        for name in ("num_heads", "patch_len"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"'{name}' must be a positive integer, got {value!r}.")
+        if self.hidden_size % self.num_heads:
+            raise ValueError(
+                f"'hidden_size' ({self.hidden_size}) must be divisible by 'num_heads' ({self.num_heads})."
+            )
+        if self.patch_len > self.input_size:
+            raise ValueError(f"'patch_len' ({self.patch_len}) must not exceed 'input_size' ({self.input_size}).")
+
+    def _build_module(self, horizon: int, n_outputs: int) -> TransformerNet:
+        return TransformerNet(
+            TransformerConfig(
+                self.input_size, horizon, n_outputs, self.hidden_size,
+                self.num_heads, self.num_layers, self.patch_len, self.dropout,
+            )
+        )

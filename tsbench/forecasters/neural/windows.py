@@ -1,0 +1,122 @@
+"""Input/target windows cut from a panel's series, and their reversible instance normalisation.
+
+Pure numpy, so it can be read and tested without torch. A window ends at
+position ``t`` of a series (its last input value); its input is the
+``input_size`` values up to and including ``t`` and its target the
+``horizon`` values after ``t``. Series shorter than a window are padded on the
+left with their first value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["WindowSet", "make_windows", "input_windows", "normalise", "denormalise"]
+
+#: Floor of the normalisation scale, relative to the window's level, so that flat windows stay finite.
+_EPS = 1e-8
+
+
+@dataclass
+class WindowSet:
+    """Training and validation windows: inputs ``(N, input_size)``, targets ``(N, horizon)``."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+
+
+def make_windows(
+    series: list[np.ndarray], input_size: int, horizon: int, val_size: float
+) -> WindowSet:
+    """Every complete window of every series, split into training and validation.
+
+    The validation windows are those whose target reaches into the last
+    ``max(horizon, ceil(val_size * n))`` values of a series of length ``n``;
+    training windows have targets that end before that tail, so validation
+    targets are never trained on. Windows that contain non-finite values are
+    dropped.
+
+    Parameters
+    ----------
+    series
+        One float array per series (the training data only).
+    input_size, horizon
+        Window lengths.
+    val_size
+        Fraction of each series kept as validation tail; 0 disables validation.
+    """
+    xs_t, ys_t, xs_v, ys_v = [], [], [], []
+    for y in series:
+        y = np.asarray(y, dtype=np.float64)
+        n = len(y)
+        val_len = max(horizon, int(np.ceil(val_size * n))) if val_size > 0 else 0
+        if n - val_len < horizon + 2:  # too short to spare a tail: train on all of it
+            val_len = 0
+        pad = max(0, input_size + horizon + val_len - n)
+        y = np.concatenate([np.full(pad, y[0]), y])
+        ends = np.arange(input_size - 1, len(y) - horizon)
+        x, target = _gather(y, ends, input_size, horizon)
+        is_val = ends + horizon >= len(y) - val_len if val_len else np.zeros(len(ends), bool)
+        ok = np.isfinite(x).all(axis=1) & np.isfinite(target).all(axis=1)
+        xs_t.append(x[ok & ~is_val])
+        ys_t.append(target[ok & ~is_val])
+        xs_v.append(x[ok & is_val])
+        ys_v.append(target[ok & is_val])
+    return WindowSet(
+        np.concatenate(xs_t), np.concatenate(ys_t), np.concatenate(xs_v), np.concatenate(ys_v)
+    )
+
+
+def input_windows(values: np.ndarray, ends: np.ndarray, starts: np.ndarray, input_size: int) -> np.ndarray:
+    """Input windows ending at global positions ``ends`` of the concatenated ``values``.
+
+    ``starts[i]`` is the first position of the series that window ``i`` belongs
+    to; positions before it are filled with that first value (left padding), so
+    a window never reads another series.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(ends), input_size)``.
+    """
+    idx = ends[:, None] - input_size + 1 + np.arange(input_size)[None, :]
+    idx = np.maximum(idx, starts[:, None])
+    return np.asarray(values, dtype=np.float64)[idx]
+
+
+def normalise(x: np.ndarray, y: np.ndarray | None = None):
+    """Express windows as changes from their last value, in units of their step size.
+
+    ``loc`` is the last input value and ``scale`` the root mean square of the
+    input's first differences (a per-window volatility), so a model that outputs
+    zero forecasts the random walk.
+
+    Returns
+    -------
+    tuple
+        ``(x_norm, y_norm, loc, scale)``; ``y_norm`` is None when ``y`` is.
+        ``loc`` and ``scale`` have shape ``(N, 1)``.
+    """
+    loc = x[:, -1:]
+    diffs = np.diff(x, axis=1)
+    scale = np.sqrt(np.mean(diffs**2, axis=1, keepdims=True)) if x.shape[1] > 1 else np.zeros_like(loc)
+    scale = np.maximum(scale, _EPS * (1.0 + np.abs(loc)))
+    x_norm = (x - loc) / scale
+    y_norm = None if y is None else (y - loc) / scale
+    return x_norm, y_norm, loc, scale
+
+
+def denormalise(z: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Undo :func:`normalise`; ``z`` may carry trailing axes (e.g. ``(N, H, K)``)."""
+    shape = (-1,) + (1,) * (z.ndim - 1)
+    return loc.reshape(shape) + scale.reshape(shape) * z
+
+
+def _gather(y: np.ndarray, ends: np.ndarray, input_size: int, horizon: int):
+    x_idx = ends[:, None] - input_size + 1 + np.arange(input_size)[None, :]
+    y_idx = ends[:, None] + 1 + np.arange(horizon)[None, :]
+    return y[x_idx], y[y_idx]
