@@ -35,6 +35,7 @@ BUILTINS: dict[str, str] = {
     "moving_average": "tsbench.forecasters.baselines:MovingAverage",
     "lstm": "tsbench.forecasters.neural.lstm:LSTMForecaster",
     "transformer": "tsbench.forecasters.neural.transformer:TransformerForecaster",
+    "lightgbm": "tsbench.forecasters.lightgbm:LightGBMForecaster",
     "prophet": "tsbench.forecasters.prophet:ProphetForecaster",
 }
 
@@ -230,7 +231,9 @@ def make_forecaster(alias: str, model: str, params: dict[str, Any] | None = None
     Parameter names are checked against the constructor before anything runs. A
     plugin that only follows the ``Forecaster`` protocol (no ``get_params``,
     ``all_tags``, ``predict_origins``) is wrapped so the engine can clone, seed
-    and batch it; see :mod:`tsbench.forecasters.adapter`.
+    and batch it; see :mod:`tsbench.forecasters.adapter`. A class may map
+    configuration keys that are Python keywords (e.g. ``global``) to its
+    constructor's names in a ``param_aliases`` class attribute.
 
     Raises
     ------
@@ -241,7 +244,7 @@ def make_forecaster(alias: str, model: str, params: dict[str, Any] | None = None
     """
     spec = _spec_for(model)
     cls = _engine_class(spec)
-    params = dict(params or {})
+    params = _apply_aliases(model, dict(params or {}), dict(getattr(cls, "param_aliases", {}) or {}))
     names = _param_names(cls)
     unknown = sorted(set(params) - set(names))
     if unknown:
@@ -276,6 +279,19 @@ def _check_params_readable(spec: ModelSpec, forecaster: Any, names: list[str]) -
             f"{spec.label}: get_params() returned {sorted(read) if isinstance(read, Mapping) else read!r}; "
             f"expected the constructor's parameters {names}."
         )
+
+
+def _apply_aliases(model: str, params: dict[str, Any], aliases: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    given: dict[str, str] = {}
+    for key, value in params.items():
+        name = aliases.get(key, key)
+        if name in out:
+            raise ConfigError(
+                f"model {model!r}: parameter {name!r} is given twice (as {given[name]!r} and {key!r}); keep one."
+            )
+        out[name], given[name] = value, key
+    return out
 
 
 def _param_names(cls: type) -> list[str]:
