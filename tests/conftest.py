@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+# Plugin test fixtures are loaded by dotted path ("plugin_fixtures:Class"), as a user's module would be.
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture

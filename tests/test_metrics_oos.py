@@ -40,3 +40,17 @@ def test_random_walk_scores_zero_through_evaluate():
     values = dict(zip(out.loc[out["h"] == 0, "metric"], out.loc[out["h"] == 0, "value"]))
     assert values["r2_oos_rw"] == pytest.approx(0.0)
     assert values["r2_oos_mean"] == pytest.approx(1 - (1 + 4) / ((3 - 7 / 3) ** 2 + (5 - 2.5) ** 2))
+
+
+def test_directional_accuracy_on_returns_reads_the_sign_of_the_return():
+    from tsbench.metrics import directional_accuracy
+
+    # last return was +2%; forecasting +1% calls an up move, which the actual +0.5% confirms
+    df = pd.DataFrame({"unique_id": "a", "model": "m", "y": [0.005, -0.01], "y_pred": [0.01, 0.01],
+                       "y_last": [0.02, 0.02]})
+    on_returns = directional_accuracy(df, ["unique_id"], scale="log_return")
+    on_levels = directional_accuracy(df, ["unique_id"], scale="log_price")
+    assert on_returns.iloc[0] == pytest.approx(0.5)  # right, then wrong
+    assert on_levels.iloc[0] == pytest.approx(1.0)  # read as levels, both are "down from 0.02"
+    assert directional_accuracy(df.iloc[1:], ["unique_id"], scale="return").iloc[0] == 0.0
+    assert directional_accuracy(df.iloc[1:], ["unique_id"], scale="price").iloc[0] == 1.0

@@ -16,7 +16,7 @@ import pandas as pd
 
 from tsbench.backtest import SeriesPlan
 from tsbench.forecasters.base import clone
-from tsbench.panel import DS, ID, Y, iter_series
+from tsbench.panel import DS, ID, Y, iter_series, series_bounds
 
 __all__ = ["Cell", "CellResult", "plan_cells", "run_cell"]
 
@@ -64,7 +64,11 @@ def cell_key(alias: str, params: dict, series: tuple[str, ...], blocks: tuple[in
 
 
 def plan_cells(panel, plans, forecasters, horizon, quantiles, seed) -> list[Cell]:
-    """Split the backtest into cells: one per series for local models, one for global models."""
+    """Split the backtest into cells: one per series for local models, one for global models.
+
+    Local cells hold a view of their series' rows (no copy), so planning many
+    models over many series does not multiply the data in memory.
+    """
     horizon_end = {uid: p.cutoffs[-1] + horizon + 1 for uid, p in plans.items()}
     by_series = {str(uid): g.iloc[: horizon_end[str(uid)]] for uid, g in iter_series(panel)}
     n_blocks = max(len(p.blocks) for p in plans.values())
@@ -73,6 +77,7 @@ def plan_cells(panel, plans, forecasters, horizon, quantiles, seed) -> list[Cell
     for f in forecasters:
         groups = [tuple(plans)] if f.all_tags()["global"] else [(uid,) for uid in plans]
         for series in groups:
+            data = by_series[series[0]] if len(series) == 1 else pd.concat([by_series[u] for u in series])
             cells.append(
                 Cell(
                     key=cell_key(f.name, f.get_params(), series, blocks),
@@ -81,7 +86,7 @@ def plan_cells(panel, plans, forecasters, horizon, quantiles, seed) -> list[Cell
                     series=series,
                     plans={uid: plans[uid] for uid in series},
                     blocks=blocks,
-                    panel=pd.concat([by_series[uid] for uid in series], ignore_index=True),
+                    panel=data.reset_index(drop=True),
                     horizon=horizon,
                     # a model without quantiles still gives point forecasts; its quantile scores stay empty
                     quantiles=tuple(quantiles) if f.all_tags()["quantiles"] else (),
@@ -95,7 +100,7 @@ def run_cell(cell: Cell) -> CellResult:
     """Fit and predict one cell; any exception becomes a failed result, never a crash."""
     _seed_everything(cell.seed)
     caught: list[warnings.WarningMessage] = []
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -106,13 +111,34 @@ def run_cell(cell: Cell) -> CellResult:
             meta={"wall_time": time.perf_counter() - started, "warnings": _count(caught)},
             error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(),
         )
-    meta = {**timing, "wall_time": time.perf_counter() - started, "warnings": _count(caught),
+    meta = {**timing, "wall_time": time.perf_counter() - started, "cpu_time": time.process_time() - cpu_started,
+            "warnings": _count(caught),
             "warning_messages": sorted({str(w.message)[:200] for w in caught})[:5]}
     return CellResult(cell.key, cell.alias, cell.series, forecasts, meta=meta)
 
 
+class _Series:
+    """One series of a cell: its rows (a view) and its time stamps as an array."""
+
+    __slots__ = ("uid", "frame", "ds", "y")
+
+    def __init__(self, uid: object, frame: pd.DataFrame) -> None:
+        self.uid = uid
+        self.frame = frame
+        self.ds = frame[DS].to_numpy()
+        self.y = frame[Y].to_numpy()
+
+
+def _rows(series: dict[str, _Series], slices: dict[str, slice]) -> pd.DataFrame:
+    """The panel made of the given row slices of each series, with a fresh 0..n-1 index."""
+    if len(slices) == 1:
+        (uid, sl), = slices.items()
+        return series[uid].frame.iloc[sl].reset_index(drop=True)
+    return pd.concat([series[u].frame.iloc[sl] for u, sl in slices.items()], ignore_index=True)
+
+
 def _backtest(cell: Cell) -> tuple[pd.DataFrame, dict]:
-    series = {str(uid): g for uid, g in iter_series(cell.panel)}
+    series = {str(uid): _Series(uid, g) for uid, g in iter_series(cell.panel)}
     model = clone(cell.forecaster)
     _apply_seed(model, cell.seed)
     _apply_experiment(model, cell)
@@ -124,13 +150,13 @@ def _backtest(cell: Cell) -> tuple[pd.DataFrame, dict]:
         active = [uid for uid in cell.series if b < len(cell.plans[uid].blocks)]
         if not active:
             continue
-        train = pd.concat([series[u].iloc[cell.plans[u].train_slice(b)] for u in active], ignore_index=True)
+        train = _rows(series, {u: cell.plans[u].train_slice(b) for u in active})
         t0 = time.perf_counter()
         model.fit(train)  # same instance across blocks: a model may warm-start from its last fit
         fit_time += time.perf_counter() - t0
         n_fits += 1
         t0 = time.perf_counter()
-        out.append(_predict_block(model, tags, series, cell, active, b))
+        out.append(_predict_block(model, tags, series, cell, active, b, train))
         predict_time += time.perf_counter() - t0
     forecasts = _attach_actuals(pd.concat(out, ignore_index=True), series, cell)
     timing = {"fit_time": fit_time, "predict_time": predict_time, "n_fits": n_fits}
@@ -138,38 +164,42 @@ def _backtest(cell: Cell) -> tuple[pd.DataFrame, dict]:
     return forecasts, ({**timing, "notes": notes} if notes else timing)
 
 
-def _predict_block(model, tags, series, cell: Cell, active, b) -> pd.DataFrame:
-    origins = {u: cell.plans[u].blocks[b] for u in active}
-    batch = tags.get("batch_origins") and all(
-        cell.plans[u].window is None and cell.plans[u].context is None for u in active
-    )
+def _predict_block(model, tags, series, cell: Cell, active, b, train) -> pd.DataFrame:
+    plans = cell.plans
+    origins = {u: plans[u].blocks[b] for u in active}
+    batch = tags.get("batch_origins") and all(plans[u].window is None and plans[u].context is None for u in active)
     if batch:
-        history = pd.concat(
-            [series[u].iloc[: cell.plans[u].cutoffs[origins[u][-1]] + 1] for u in active], ignore_index=True
-        )
-        cutoffs = pd.DataFrame(
-            [(u, series[u][DS].iloc[cell.plans[u].cutoffs[k]]) for u in active for k in origins[u]],
-            columns=[ID, "cutoff"],
-        )
+        ends = {u: slice(0, plans[u].cutoffs[origins[u][-1]] + 1) for u in active}
+        same = all(ends[u] == plans[u].train_slice(b) for u in active)
+        history = train if same else _rows(series, ends)  # the training rows already end at the last cutoff
+        cut_ids = [series[u].uid for u in active for _ in origins[u]]
+        cut_ds = np.concatenate([series[u].ds[[plans[u].cutoffs[k] for k in origins[u]]] for u in active])
+        cutoffs = pd.DataFrame({ID: cut_ids, "cutoff": cut_ds})
         return model.predict_origins(history, cutoffs, cell.horizon, cell.quantiles)
     out = []
     depth = max(len(o) for o in origins.values())
     for i in range(depth):
-        ctx = [series[u].iloc[cell.plans[u].context_slice(origins[u][i])] for u in active if i < len(origins[u])]
-        out.append(model.predict(pd.concat(ctx, ignore_index=True), cell.horizon, cell.quantiles))
+        ctx = {u: plans[u].context_slice(origins[u][i]) for u in active if i < len(origins[u])}
+        out.append(model.predict(_rows(series, ctx), cell.horizon, cell.quantiles))
     return pd.concat(out, ignore_index=True)
 
 
-def _attach_actuals(forecasts: pd.DataFrame, series, cell: Cell) -> pd.DataFrame:
+def _attach_actuals(forecasts: pd.DataFrame, series: dict[str, _Series], cell: Cell) -> pd.DataFrame:
     """Replace calendar-guessed dates by the series' own next observations and add ``y``."""
-    parts = []
-    for uid, g in forecasts.groupby(ID, sort=False):
-        s = series[str(uid)]
-        ds = s[DS].to_numpy()
-        pos = np.searchsorted(ds, g["cutoff"].to_numpy()) + g["h"].to_numpy()
-        parts.append(g.assign(ds=ds[pos], y=s[Y].to_numpy()[pos]))
-    out = pd.concat(parts, ignore_index=True)
-    out["model"] = cell.alias
+    ids, starts, ends = series_bounds(forecasts)
+    if not (len(starts) == len(set(ids[starts]))):  # a series' rows are not contiguous: group them
+        order = np.argsort(pd.factorize(forecasts[ID])[0], kind="stable")
+        forecasts = forecasts.iloc[order].reset_index(drop=True)
+        ids, starts, ends = series_bounds(forecasts)
+    cut = forecasts["cutoff"].to_numpy()
+    step = forecasts["h"].to_numpy()
+    ds_parts, y_parts = [], []
+    for s, e in zip(starts, ends):
+        one = series[str(ids[s])]
+        pos = np.searchsorted(one.ds, cut[s:e]) + step[s:e]
+        ds_parts.append(one.ds[pos])
+        y_parts.append(one.y[pos])
+    out = forecasts.assign(ds=np.concatenate(ds_parts), y=np.concatenate(y_parts), model=cell.alias)
     cols = [ID, "cutoff", DS, "h", "model", "y", "y_pred"]
     extra = [c for c in out.columns if c.startswith("q_")]
     return out[cols + extra]

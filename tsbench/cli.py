@@ -171,7 +171,8 @@ def _import_from_cwd() -> None:
 def main() -> None:
     """Entry point of the console script: typed errors become one readable message."""
     try:
-        app(standalone_mode=False)
+        # outside standalone mode typer returns exit codes (typer.Exit, 130 on Ctrl-C) instead of exiting
+        code = app(standalone_mode=False)
     except TsbenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -189,3 +190,7 @@ def main() -> None:
         if isinstance(exc, click.exceptions.Abort):
             sys.exit(130)
         raise
+    if code == 130:
+        err_console.print("interrupted: finished cells are kept; run the same command again to resume.")
+    if isinstance(code, int) and code:
+        sys.exit(code)

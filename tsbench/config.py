@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, ValidationError, field_validator, model_validator
 
 from tsbench.errors import ConfigError, PluginError, TsbenchError
 
@@ -113,6 +113,14 @@ class ExecutorSpec(_Strict):
     kind: Literal["serial", "processes", "dask"] = "serial"
     workers: PositiveInt | None = None
     address: str | None = None
+    #: Seconds one cell may run before it is stopped and counted as failed (no limit when unset).
+    timeout: PositiveFloat | None = None
+
+    @model_validator(mode="after")
+    def _address_is_dask(self) -> ExecutorSpec:
+        if self.address is not None and self.kind != "dask":
+            raise ValueError(f"'address' is for 'kind: dask' (a Dask scheduler), got kind {self.kind!r}")
+        return self
 
 
 class ReportSpec(_Strict):

@@ -1,12 +1,38 @@
-"""Executors run cells and yield results as they finish: serially or in a process pool."""
+"""Executors run cells and yield results as they finish: in this process, in a process pool, or on Dask.
+
+Every executor has the same small interface, ``map_unordered(fn, items, on_error)``:
+it yields ``fn(item)`` for each item as soon as that item finishes, and
+``on_error(item, error, traceback)`` for an item that could not finish (it ran
+past the per-cell ``timeout``, or the process running it died). Items are
+submitted a few at a time, so results stream back and memory stays flat.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
+import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 
-__all__ = ["make_executor", "SerialExecutor", "ProcessExecutor", "default_workers"]
+from tsbench.errors import ConfigError
+from tsbench.timeouts import CellTimeout, limited_call
+
+__all__ = [
+    "make_executor",
+    "SerialExecutor",
+    "ProcessExecutor",
+    "DaskExecutor",
+    "default_workers",
+    "hard_deadline",
+    "CellTimeout",
+]
+
+log = logging.getLogger("tsbench")
+
+OnError = Callable[[object, str, str], object]
 
 
 def default_workers() -> int:
@@ -17,50 +43,267 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def hard_deadline(timeout: float) -> float:
+    """Seconds after which a cell that ignored its soft time limit is stopped from outside."""
+    return timeout + 2.0 + 0.1 * timeout
+
+
+def _ignore_ctrl_c() -> None:
+    """Worker processes leave Ctrl-C to the parent, which stops them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _unpack(item, outcome, on_error: OnError):
+    ok, payload = outcome
+    return payload if ok else on_error(item, *payload)
+
+
 class SerialExecutor:
-    """Runs cells one after another in this process."""
+    """Runs cells one after another in this process.
+
+    A ``timeout`` interrupts the cell's Python code (a signal in the main thread);
+    code stuck inside one long C call is stopped only when that call returns.
+    Use the ``processes`` executor for a hard limit.
+    """
 
     kind = "serial"
     workers = 1
 
-    def map_unordered(self, fn: Callable, items: Iterable) -> Iterator:
+    def __init__(self, timeout: float | None = None) -> None:
+        self.timeout = timeout
+
+    def map_unordered(self, fn: Callable, items: Iterable, on_error: OnError) -> Iterator:
         """Yield ``fn(item)`` for each item, in order."""
         for item in items:
-            yield fn(item)
+            yield _unpack(item, limited_call(fn, item, self.timeout), on_error)
 
-    def close(self) -> None:
+    def close(self, cancel: bool = False) -> None:
         """Nothing to release."""
+
+    def describe(self) -> dict:
+        """What the manifest records about this executor."""
+        return {"kind": self.kind, "workers": self.workers, "timeout": self.timeout}
 
 
 class ProcessExecutor:
-    """Runs cells in a pool of worker processes, yielding results as they finish."""
+    """Runs cells in a pool of worker processes, yielding results as they finish.
+
+    At most ``workers`` cells are in flight, so each submitted cell starts at
+    once and its time limit is measured from submission. A cell that ignores
+    its soft time limit for :func:`hard_deadline` seconds has its worker
+    killed; the pool is replaced and the other cells in flight are started
+    again. When a worker dies (a crash, the OOM killer), the cells that were
+    running are tried again one at a time, so the one that kills its worker
+    alone is reported as failed and the others complete.
+    """
 
     kind = "processes"
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, timeout: float | None = None) -> None:
         self.workers = workers or default_workers()
+        self.timeout = timeout
         self._pool: ProcessPoolExecutor | None = None
 
-    def map_unordered(self, fn: Callable, items: Iterable) -> Iterator:
-        """Yield ``fn(item)`` for each item as soon as it completes."""
-        self._pool = ProcessPoolExecutor(max_workers=self.workers)
-        futures = [self._pool.submit(fn, item) for item in items]
-        for future in as_completed(futures):
-            yield future.result()
+    def map_unordered(self, fn: Callable, items: Iterable, on_error: OnError) -> Iterator:
+        """Yield ``fn(item)`` (or ``on_error(...)``) for each item as soon as it completes."""
+        pending = iter(items)
+        restart: list[object] = []  # cut short by a hard stop of another cell: run again
+        suspects: list[object] = []  # running when a worker died: run again, one at a time
+        running: dict = {}  # future -> (item, submitted at, alone)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_ignore_ctrl_c)
 
-    def close(self) -> None:
-        """Stop the pool, cancelling cells that have not started."""
-        if self._pool is not None:
+        def fill() -> None:
+            if any(alone for _, _, alone in running.values()):
+                return
+            if suspects:
+                if not running:
+                    submit(suspects.pop(0), alone=True)
+                return
+            while len(running) < self.workers:
+                item = restart.pop() if restart else next(pending, None)
+                if item is None:
+                    return
+                submit(item, alone=False)
+
+        def submit(item, alone: bool) -> None:
+            try:
+                future = self._pool.submit(limited_call, fn, item, self.timeout)
+            except BrokenProcessPool:  # a worker died since the last check; its cells show up as broken
+                self._replace_pool()
+                future = self._pool.submit(limited_call, fn, item, self.timeout)
+            running[future] = (item, time.monotonic(), alone)
+
+        fill()
+        while running:
+            done, _ = wait(running, timeout=self._wait_time(running), return_when=FIRST_COMPLETED)
+            broken = False
+            for future in done:
+                item, _, alone = running.pop(future)
+                try:
+                    yield _unpack(item, future.result(), on_error)
+                except BrokenProcessPool:
+                    broken = True
+                    if alone:
+                        yield on_error(item, "WorkerCrashed: the worker process running this cell died "
+                                       "(twice, the second time running alone); it may have run out of memory", "")
+                    else:
+                        suspects.append(item)
+                except Exception as exc:  # e.g. a result that cannot be pickled
+                    yield on_error(item, f"{type(exc).__name__}: {exc}", "")
+            overdue = self._overdue(running)
+            for future in overdue:
+                item, _, _ = running.pop(future)
+                yield on_error(item, f"CellTimeout: the cell ran past its {self.timeout:g} s timeout "
+                               "and its worker process was stopped", "")
+            if overdue or broken:
+                (suspects if broken else restart).extend(item for item, _, _ in running.values())
+                running.clear()
+                self._replace_pool()
+            fill()
+
+    def _wait_time(self, running) -> float | None:
+        if not self.timeout:
+            return None
+        first = min(started for _, started, _ in running.values())
+        return max(0.0, first + hard_deadline(self.timeout) - time.monotonic()) + 0.05
+
+    def _overdue(self, running) -> list:
+        if not self.timeout:
+            return []
+        now = time.monotonic()
+        return [f for f, (_, started, _) in running.items() if now - started > hard_deadline(self.timeout)]
+
+    def _replace_pool(self) -> None:
+        self._kill()
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_ignore_ctrl_c)
+
+    def _kill(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        # concurrent.futures offers no way to stop a running task; stop its processes instead
+        for process in list(getattr(pool, "_processes", {}).values()):
+            if process.is_alive():
+                process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+    def close(self, cancel: bool = False) -> None:
+        """Release the pool; ``cancel`` stops cells still running (Ctrl-C) instead of waiting."""
+        if cancel:
+            self._kill()
+        elif self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def describe(self) -> dict:
+        """What the manifest records about this executor."""
+        return {"kind": self.kind, "workers": self.workers, "timeout": self.timeout}
+
+
+class DaskExecutor:
+    """Submits cells to a Dask distributed cluster and streams results back as they complete.
+
+    With ``address`` it connects to a running scheduler (``tcp://host:8786``);
+    without, it starts a local cluster of ``workers`` single-threaded worker
+    processes (one thread each, so seeding the global random state stays
+    per cell). tsbench, and the packages of every forecaster used, must be
+    importable on the workers. A ``timeout`` interrupts the cell's Python code
+    inside the worker; a cell still running :func:`hard_deadline` seconds
+    later is reported as failed and its future cancelled, but Dask cannot
+    stop a running task, so that worker stays busy until the task returns.
+    """
+
+    kind = "dask"
+
+    def __init__(self, address: str | None = None, workers: int | None = None,
+                 timeout: float | None = None) -> None:
+        self.address = address
+        self.workers = workers
+        self.timeout = timeout
+        self._client = None
+        self._cluster = None
+
+    def _connect(self):
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise ConfigError(
+                "executor kind 'dask' needs dask.distributed, which is not installed; "
+                "install it with: pip install 'tsbench[dask]'"
+            ) from exc
+        if self.address:
+            self._client = Client(self.address)
+        else:
+            self.workers = self.workers or default_workers()
+            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                         dashboard_address=None)
+            self._client = Client(self._cluster)
+        return self._client
+
+    def map_unordered(self, fn: Callable, items: Iterable, on_error: OnError) -> Iterator:
+        """Yield ``fn(item)`` (or ``on_error(...)``) for each item as soon as it completes."""
+        from dask.distributed import TimeoutError as DaskTimeout, wait
+
+        client = self._client or self._connect()
+        threads = max(1, sum(client.nthreads().values()))
+        # with a time limit, submit no more than can start at once, so a limit counts from the start
+        slots = threads if self.timeout else 2 * threads
+        pending = iter(items)
+        running: dict = {}  # future -> (item, submitted at)
+
+        def fill() -> None:
+            while len(running) < slots:
+                item = next(pending, None)
+                if item is None:
+                    return
+                future = client.submit(limited_call, fn, item, self.timeout, pure=False)
+                running[future] = (item, time.monotonic())
+
+        fill()
+        while running:
+            limit = None
+            if self.timeout:
+                first = min(started for _, started in running.values())
+                limit = max(0.0, first + hard_deadline(self.timeout) - time.monotonic()) + 0.05
+            try:
+                done = wait(list(running), timeout=limit, return_when="FIRST_COMPLETED").done
+            except DaskTimeout:  # dask raises where concurrent.futures returns an empty set
+                done = set()
+            for future in done:
+                item, _ = running.pop(future)
+                try:
+                    yield _unpack(item, future.result(), on_error)
+                except Exception as exc:  # the task failed outside the cell, e.g. a worker died
+                    yield on_error(item, f"{type(exc).__name__}: {exc}", "")
+            if self.timeout:
+                now = time.monotonic()
+                for future in [f for f, (_, s) in running.items() if now - s > hard_deadline(self.timeout)]:
+                    item, _ = running.pop(future)
+                    future.cancel()
+                    yield on_error(item, f"CellTimeout: the cell ran past its {self.timeout:g} s timeout; "
+                                   "its Dask task was cancelled", "")
+            fill()
+
+    def close(self, cancel: bool = False) -> None:
+        """Disconnect, and stop the local cluster when this executor started one."""
+        client, cluster, self._client, self._cluster = self._client, self._cluster, None, None
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+    def describe(self) -> dict:
+        """What the manifest records about this executor."""
+        return {"kind": self.kind, "workers": self.workers, "timeout": self.timeout,
+                "address": self.address or "local cluster"}
 
 
 def make_executor(spec):
     """The executor described by an ``executor:`` entry of the experiment."""
     if spec.kind == "serial":
-        return SerialExecutor()
+        return SerialExecutor(spec.timeout)
     if spec.kind == "processes":
-        return ProcessExecutor(spec.workers)
-    from tsbench.errors import ConfigError
-
-    raise ConfigError(f"executor kind {spec.kind!r} is not available in this version.")
+        return ProcessExecutor(spec.workers, spec.timeout)
+    if spec.kind == "dask":
+        return DaskExecutor(spec.address, spec.workers, spec.timeout)
+    raise ConfigError(f"executor kind {spec.kind!r} is unknown; expected 'serial', 'processes' or 'dask'.")

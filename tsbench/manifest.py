@@ -34,7 +34,7 @@ def build_manifest(experiment, config_hash, series_infos, records, failures, exe
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "packages": package_versions(),
-        "executor": {"kind": executor.kind, "workers": executor.workers},
+        "executor": executor.describe() if hasattr(executor, "describe") else {"kind": executor.kind},
         "data": [asdict(info) for info in series_infos],
         "timing": timing,
         "cells": records,

@@ -110,13 +110,17 @@ def mase(df: pd.DataFrame, by: Sequence[str], train: pd.DataFrame, season_length
     return _group_mean(np.abs(_errors(df)) / per_row, df, by)
 
 
-def directional_accuracy(df: pd.DataFrame, by: Sequence[str]) -> pd.Series:
+def directional_accuracy(df: pd.DataFrame, by: Sequence[str], scale=None) -> pd.Series:
     """Share of forecasts whose direction of change from the last observed value is right.
 
-    A forecast of exactly no change carries no direction and scores 0.5, the
-    value of a coin flip, so the random walk is not punished for it.
+    On return scales the direction is the sign of the return itself (its
+    change from zero), not its change from the previous return. A forecast of
+    exactly no change carries no direction and scores 0.5, the value of a coin
+    flip, so the random walk is not punished for it.
     """
-    last = df["y_last"].to_numpy(dtype=float)
+    from tsbench.metrics_oos import on_return_scale
+
+    last = np.where(on_return_scale(df, scale), 0.0, df["y_last"].to_numpy(dtype=float))
     predicted = np.sign(df["y_pred"].to_numpy(dtype=float) - last)
     actual = np.sign(df["y"].to_numpy(dtype=float) - last)
     score = np.where(predicted == 0, 0.5, (predicted == actual).astype(float))

@@ -17,7 +17,7 @@ import pandas as pd
 
 from tsbench.panel import DS, ID, Y
 
-__all__ = ["r2_oos", "r2_oos_rw", "r2_oos_mean", "expanding_mean_at"]
+__all__ = ["on_return_scale", "r2_oos", "r2_oos_rw", "r2_oos_mean", "expanding_mean_at"]
 
 _RETURN_SCALES = ("return", "log_return")
 
@@ -32,15 +32,18 @@ def r2_oos(df: pd.DataFrame, by: Sequence[str], benchmark: np.ndarray) -> pd.Ser
     return (1.0 - sse / sse_bench.where(sse_bench > 0)).astype(float)
 
 
+def on_return_scale(df: pd.DataFrame, scale: str | Mapping[str, str] | None) -> np.ndarray:
+    """Which rows of ``df`` are returns (where "no change" means a return of zero, not the last value)."""
+    if scale is None:
+        return np.zeros(len(df), dtype=bool)
+    if isinstance(scale, str):
+        return np.full(len(df), scale in _RETURN_SCALES)
+    return df[ID].astype(str).map(scale).isin(_RETURN_SCALES).to_numpy()
+
+
 def r2_oos_rw(df: pd.DataFrame, by: Sequence[str], scale: str | Mapping[str, str] | None = None) -> pd.Series:
     """Out-of-sample R-squared against the random walk of prices (higher is better, 0 ties it)."""
-    if scale is None:
-        returns = np.zeros(len(df), dtype=bool)
-    elif isinstance(scale, str):
-        returns = np.full(len(df), scale in _RETURN_SCALES)
-    else:
-        returns = df[ID].astype(str).map(scale).isin(_RETURN_SCALES).to_numpy()
-    bench = np.where(returns, 0.0, df["y_last"].to_numpy(dtype=float))
+    bench = np.where(on_return_scale(df, scale), 0.0, df["y_last"].to_numpy(dtype=float))
     return r2_oos(df, by, bench)
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "quantile_columns",
     "check_panel",
     "iter_series",
+    "series_bounds",
     "series_lengths",
 ]
 
@@ -64,9 +65,9 @@ def check_panel(panel: pd.DataFrame, what: str = "panel") -> pd.DataFrame:
         raise DataError(f"{what}: column 'y' must be numeric, got dtype {panel[Y].dtype}.")
     if panel.empty:
         raise DataError(f"{what}: the panel has no rows.")
-    ordered = _is_sorted(panel)
-    if not ordered:
-        panel = panel.sort_values([ID, DS], kind="stable").reset_index(drop=True)
+    if _is_sorted(panel):
+        return panel  # strictly increasing ds within each series: no duplicates possible
+    panel = panel.sort_values([ID, DS], kind="stable").reset_index(drop=True)
     dup = panel.duplicated([ID, DS])
     if dup.any():
         row = panel.loc[dup.idxmax()]
@@ -90,13 +91,23 @@ def _is_sorted(panel: pd.DataFrame) -> bool:
     return ids_ok and bool(np.all(ds[1:][same] > ds[:-1][same]))
 
 
-def iter_series(panel: pd.DataFrame) -> Iterator[tuple[object, pd.DataFrame]]:
-    """Yield ``(unique_id, frame)`` for each series of a sorted panel, without copying."""
+def series_bounds(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(ids, starts, ends)`` of a sorted panel: series ``i`` is rows ``starts[i]:ends[i]``.
+
+    ``ids`` is the ``unique_id`` column as an array, so ``ids[starts[i]]`` names series ``i``.
+    """
     ids = panel[ID].to_numpy()
     if len(ids) == 0:
-        return
+        empty = np.zeros(0, dtype=np.int64)
+        return ids, empty, empty
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
     ends = np.r_[starts[1:], len(ids)]
+    return ids, starts, ends
+
+
+def iter_series(panel: pd.DataFrame) -> Iterator[tuple[object, pd.DataFrame]]:
+    """Yield ``(unique_id, frame)`` for each series of a sorted panel, without copying."""
+    ids, starts, ends = series_bounds(panel)
     for s, e in zip(starts, ends):
         yield ids[s], panel.iloc[s:e]
 

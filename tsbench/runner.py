@@ -13,6 +13,7 @@ import pandas as pd
 
 from tsbench.backtest import plan_backtest, standardize
 from tsbench.cells import CellResult, plan_cells, run_cell
+from tsbench.collect import collect
 from tsbench.config import Experiment, config_hash
 from tsbench.data.loader import load_panel_levels
 from tsbench.data.scales import levels_on_scale
@@ -35,11 +36,14 @@ log = logging.getLogger("tsbench")
 
 @dataclass
 class RunResult:
-    """The outcome of :func:`run_experiment`."""
+    """The outcome of :func:`run_experiment`.
+
+    ``forecasts`` is read from ``forecasts.parquet`` when asked for, so a
+    large run does not hold every forecast in memory.
+    """
 
     run_dir: Path
     leaderboard: pd.DataFrame
-    forecasts: pd.DataFrame
     metrics: pd.DataFrame
     failures: list[dict] = field(default_factory=list)
     computed: int = 0
@@ -53,6 +57,11 @@ class RunResult:
     def ok(self) -> bool:
         """True when every cell succeeded."""
         return not self.failures
+
+    @property
+    def forecasts(self) -> pd.DataFrame:
+        """Every forecast of the run (read from ``forecasts.parquet``)."""
+        return pd.read_parquet(self.run_dir / "forecasts.parquet")
 
 
 def run_dir_for(experiment: Experiment, output: str | Path | None = None) -> Path:
@@ -119,47 +128,69 @@ def _run(experiment, base_dir, run_dir, fresh, progress, started, report=True) -
     store = RunStore(run_dir)
     if fresh:
         store.reset()
+    store.clean()
     done = store.finished()
     todo = [c for c in cells if c.key not in done]
     log.info("%d cells planned, %d already stored, %d to run", len(cells), len(cells) - len(todo), len(todo))
     executor = make_executor(experiment.executor)
+    log.info("executor: %s", executor.describe())
+    t0 = time.perf_counter()
     failures = _execute(executor, todo, store, progress, total=len(cells), already=len(cells) - len(todo))
+    execute_time = time.perf_counter() - t0
     keys = {c.key for c in cells}
-    forecasts = store.forecasts(keys)
+    forecasts_path = run_dir / "forecasts.parquet"
+    collect(store, cells, forecasts_path)  # streamed from the cells, a chunk at a time
+    forecasts = pd.read_parquet(forecasts_path)
     metrics = score(forecasts, panel, levels, targets, metric_plans) if len(forecasts) else _empty_metrics()
     by_period = (metrics_by_period(forecasts, panel, levels, targets, metric_plans, experiment.periods)
                  if len(forecasts) else None)
     models = [f.name for f in experiment.forecasters]
     board = leaderboard(metrics, names, experiment.baseline, models, n_series=len(plans))
-    timing = {"wall_time": time.perf_counter() - started, "finished": dt.datetime.now().isoformat(timespec="seconds")}
+    timing = {"wall_time": time.perf_counter() - started, "execute_time": execute_time,
+              "cells_computed": len(todo) - len(failures), "cells_reused": len(cells) - len(todo),
+              "cells_failed": len(failures), "finished": dt.datetime.now().isoformat(timespec="seconds")}
     manifest = build_manifest(experiment, digest, infos, store.records(keys), failures, executor, timing)
     manifest["metric_scales"] = scales
-    _write_outputs(run_dir, experiment, forecasts, metrics, board, manifest, failures, scales)
+    _write_outputs(run_dir, experiment, metrics, board, manifest, failures, scales)
     _write_periods(run_dir, experiment, by_period, names)
-    result = RunResult(run_dir, board, forecasts, metrics, failures, computed=len(todo),
+    log.info("run finished: %d computed, %d reused, %d failed", len(todo) - len(failures),
+             len(cells) - len(todo), len(failures))
+    result = RunResult(run_dir, board, metrics, failures, computed=len(todo),
                        reused=len(cells) - len(todo), scales=scales, by_period=by_period)
     if report and experiment.report.enabled and len(forecasts):
-        _write_report(result, experiment, manifest, panel)
+        _write_report(result, experiment, manifest, panel, forecasts)
     return result
 
 
 def _execute(executor, cells, store, progress, total, already) -> list[dict]:
     failures: list[dict] = []
     bar = _progress_bar(progress)
+    finished = 0
     try:
         with bar:
             task = bar.add_task("cells", total=total, completed=already, failed=0)
-            for result in executor.map_unordered(run_cell, cells):
+            for result in executor.map_unordered(run_cell, cells, _failed_result):
                 if result.error is None:
                     store.save(result)
                     log.info("cell %s done in %.2fs", result.key, result.meta.get("wall_time", 0.0))
                 else:
                     failures.append(_failure(result))
                     log.error("cell %s failed: %s\n%s", result.key, result.error, result.traceback)
+                finished += 1
                 bar.update(task, advance=1, failed=len(failures))
+    except KeyboardInterrupt:
+        log.warning("interrupted after %d of %d cells to run; the %d stored cells are kept",
+                    finished, len(cells), already + finished - len(failures))
+        executor.close(cancel=True)
+        raise
     finally:
         executor.close()
     return failures
+
+
+def _failed_result(cell, error: str, trace: str) -> CellResult:
+    """The result of a cell that the executor had to stop (timeout) or lost (worker died)."""
+    return CellResult(cell.key, cell.alias, cell.series, None, error=error, traceback=trace)
 
 
 def _failure(result: CellResult) -> dict:
@@ -168,11 +199,12 @@ def _failure(result: CellResult) -> dict:
 
 
 def _progress_bar(enabled: bool):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
 
     return Progress(
         TextColumn("[bold]backtest"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("failed: {task.fields[failed]}"), TimeRemainingColumn(),
+        TextColumn("failed: {task.fields[failed]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
         disable=not enabled, transient=False,
     )
 
@@ -212,8 +244,7 @@ def _precheck_metrics(experiment: Experiment, panel: pd.DataFrame, plans, metric
             raise DataError(f"series '{uid}' has zeros, where MAPE is undefined; use smape or mase instead.")
 
 
-def _write_outputs(run_dir, experiment, forecasts, metrics, board, manifest, failures, scales=None) -> None:
-    write_atomic(run_dir / "forecasts.parquet", lambda p: forecasts.to_parquet(p, index=False))
+def _write_outputs(run_dir, experiment, metrics, board, manifest, failures, scales=None) -> None:
     write_atomic(run_dir / "metrics.parquet", lambda p: metrics.to_parquet(p, index=False))
     write_atomic(run_dir / "leaderboard.csv", lambda p: board.to_csv(p, index=False))
     md = leaderboard_markdown(board, title=f"{experiment.name}: leaderboard", scales=scales)
@@ -232,7 +263,8 @@ def _write_periods(run_dir, experiment, by_period, names) -> None:
     write_atomic(run_dir / "metrics_by_period.md", lambda p: p.write_text(md))
 
 
-def _write_report(result: RunResult, experiment: Experiment, manifest: dict, panel: pd.DataFrame) -> None:
+def _write_report(result: RunResult, experiment: Experiment, manifest: dict, panel: pd.DataFrame,
+                  forecasts: pd.DataFrame) -> None:
     """Tables and report.html from the results in memory; a report problem never fails the run."""
     from tsbench.errors import PluginError
     from tsbench.report.build import ReportOptions, RunData, build_report
@@ -240,7 +272,7 @@ def _write_report(result: RunResult, experiment: Experiment, manifest: dict, pan
     spec = experiment.report
     options = ReportOptions(alpha=spec.alpha, mcs_alpha=spec.mcs_alpha, last_origins=spec.last_origins,
                             seed=experiment.seed)
-    run = RunData(result.run_dir, result.forecasts, result.metrics, manifest)
+    run = RunData(result.run_dir, forecasts, result.metrics, manifest)
     try:
         output = build_report(result.run_dir, options, panel=panel, run=run)
     except PluginError as exc:  # matplotlib missing: the tables are written, the page is skipped

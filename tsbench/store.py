@@ -50,6 +50,12 @@ class RunStore:
         if self.cells_dir.exists():
             shutil.rmtree(self.cells_dir)
 
+    def clean(self) -> None:
+        """Remove half-written files left by a run that was killed while writing."""
+        if self.cells_dir.exists():
+            for tmp in self.cells_dir.glob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
+
     def finished(self) -> set[str]:
         """Keys of the cells already stored."""
         if not self.cells_dir.exists():
@@ -67,6 +73,10 @@ class RunStore:
         """The JSON records of stored cells (all, or those in ``keys``)."""
         keys = self.finished() if keys is None else keys & self.finished()
         return [json.loads((self.cells_dir / f"{k}.json").read_text()) for k in sorted(keys)]
+
+    def read(self, key: str) -> pd.DataFrame:
+        """The stored forecasts of one cell."""
+        return pd.read_parquet(self.cells_dir / f"{key}.parquet")
 
     def forecasts(self, keys: set[str] | None = None) -> pd.DataFrame:
         """All stored forecasts of the given cells, in a stable order."""

@@ -12,7 +12,7 @@ import pandas as pd
 
 from tsbench.data.calendar import future_ds, infer_step
 from tsbench.errors import DataError, NotFittedError
-from tsbench.panel import DS, ID, Y, check_panel, iter_series, quantile_columns
+from tsbench.panel import DS, ID, Y, check_panel, iter_series, quantile_columns, series_bounds
 
 __all__ = ["Forecaster", "BaseForecaster", "LocalForecaster", "DEFAULT_TAGS", "clone"]
 
@@ -103,11 +103,12 @@ class BaseForecaster:
         train = check_panel(train, "training data")
         self._check_timestamps(train)
         min_size = int(self.all_tags()["min_train_size"])
-        sizes = train.groupby(ID, sort=False).size()
-        short = sizes[sizes < min_size]
+        ids, starts, ends = series_bounds(train)
+        short = np.flatnonzero(ends - starts < min_size)
         if len(short):
+            i = short[0]
             raise DataError(
-                f"{type(self).__name__}: series '{short.index[0]}' has {int(short.iloc[0])} "
+                f"{type(self).__name__}: series '{ids[starts[i]]}' has {int(ends[i] - starts[i])} "
                 f"training observation(s); this forecaster needs at least {min_size}. "
                 "Use a longer history or fewer/earlier origins."
             )
@@ -258,9 +259,9 @@ class LocalForecaster(BaseForecaster):
         raise NotImplementedError
 
     def _fit(self, train: pd.DataFrame) -> None:
-        self.states_ = {
-            uid: self._fit_one(g[Y].to_numpy(dtype=float)) for uid, g in iter_series(train)
-        }
+        ids, starts, ends = series_bounds(train)
+        y = train[Y].to_numpy(dtype=float)
+        self.states_ = {ids[s]: self._fit_one(y[s:e]) for s, e in zip(starts, ends)}
 
     def _state(self, uid: object) -> object:
         try:
@@ -286,11 +287,9 @@ class LocalForecaster(BaseForecaster):
         return cols
 
     def _predict(self, context, horizon, quantiles):
-        parts = [
-            self._one(uid, g[Y].to_numpy(dtype=float), horizon, quantiles)
-            for uid, g in iter_series(context)
-        ]
-        return _stack(parts)
+        ids, starts, ends = series_bounds(context)
+        y = context[Y].to_numpy(dtype=float)
+        return _stack([self._one(ids[s], y[s:e], horizon, quantiles) for s, e in zip(starts, ends)])
 
     def predict_origins(self, history, cutoffs, horizon, quantiles=()):
         """Forecast at many cutoffs per series, slicing each series' array in place."""
@@ -298,23 +297,33 @@ class LocalForecaster(BaseForecaster):
         horizon = _check_horizon(horizon)
         quantiles = self._check_quantiles(quantiles)
         history = check_panel(history, "history")
-        by_id = cutoffs.groupby(ID, sort=False)["cutoff"].apply(lambda s: np.sort(s.to_numpy()))
-        out = []
-        for uid, g in iter_series(history):
-            if uid not in by_id.index:
+        wanted = _cutoffs_by_series(cutoffs)
+        ids, starts, ends = series_bounds(history)
+        y_all = history[Y].to_numpy(dtype=float)
+        ds_all = history[DS].to_numpy()
+        parts, cut_values, future = [], [], []
+        for s, e in zip(starts, ends):
+            uid = ids[s]
+            if uid not in wanted:
                 continue
-            y = g[Y].to_numpy(dtype=float)
-            ds = g[DS].to_numpy()
-            step = infer_step(g[DS])
-            for cut in by_id[uid]:
+            y, ds = y_all[s:e], ds_all[s:e]
+            step = infer_step(ds)
+            for cut in wanted[uid]:
                 end = int(np.searchsorted(ds, cut, side="right"))
-                cols = self._one(uid, y[:end], horizon, quantiles)
-                frame = pd.DataFrame(cols)
-                frame.insert(1, "cutoff", ds[end - 1])
-                frame.insert(2, DS, future_ds(ds[end - 1], horizon, step))
-                out.append(frame)
-        frame = pd.concat(out, ignore_index=True)
-        frame.insert(4, "model", self.name)
+                parts.append(self._one(uid, y[:end], horizon, quantiles))
+                cut_values.append(ds[end - 1])
+                future.append(future_ds(ds[end - 1], horizon, step))
+        cols = _stack_arrays(parts)
+        frame = pd.DataFrame(
+            {
+                ID: cols.pop(ID),
+                "cutoff": np.repeat(np.asarray(cut_values), horizon),
+                DS: np.concatenate(future),
+                "h": cols.pop("h"),
+                "model": self.name,
+                **cols,
+            }
+        )
         return frame
 
 
@@ -332,9 +341,21 @@ def _check_horizon(horizon: object) -> int:
     return int(horizon)
 
 
+def _stack_arrays(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
 def _stack(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
-    keys = parts[0].keys()
-    return pd.DataFrame({k: np.concatenate([p[k] for p in parts]) for k in keys})
+    return pd.DataFrame(_stack_arrays(parts))
+
+
+def _cutoffs_by_series(cutoffs: pd.DataFrame) -> dict[object, np.ndarray]:
+    """The sorted cutoffs asked for each series."""
+    ids, values = cutoffs[ID].to_numpy(), cutoffs["cutoff"].to_numpy()
+    out: dict[object, list] = {}
+    for uid, cut in zip(ids, values):
+        out.setdefault(uid, []).append(cut)
+    return {uid: np.sort(np.asarray(cuts)) for uid, cuts in out.items()}
 
 
 def _as_array(mapped: pd.Series, history: pd.DataFrame) -> np.ndarray:

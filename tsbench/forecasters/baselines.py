@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from statistics import NormalDist
+
 import numpy as np
-from scipy.stats import norm
 
 from tsbench.forecasters.base import LocalForecaster
 
@@ -38,7 +39,7 @@ class Naive(LocalForecaster):
 
     def _predict_quantiles_one(self, state, y, horizon, quantiles):
         spread = state * np.sqrt(np.arange(1, horizon + 1))[:, None]
-        return y[-1] + spread * norm.ppf(np.asarray(quantiles))[None, :]
+        return y[-1] + spread * np.array([NormalDist().inv_cdf(q) for q in quantiles])[None, :]
 
 
 class Drift(LocalForecaster):
