@@ -186,6 +186,9 @@ def _backtest(cell: Cell) -> tuple[pd.DataFrame, dict]:
     if fits:
         info["fits"] = fits
         info["fit_problems"] = _fit_problems(fits)
+    notes = getattr(model, "notes_", None)  # what a model wants stated in the results (e.g. its calendar)
+    if notes:
+        info["notes"] = notes
     if cell.fallback is not None:
         info["fallback"] = {"model": cell.fallback.name, "used": used,
                             "origins": int(forecasts["fallback"].notna().sum() // cell.horizon)}

@@ -42,6 +42,7 @@ BUILTINS: dict[str, str] = {
     "lstm": "tsbench.forecasters.neural.lstm:LSTMForecaster",
     "transformer": "tsbench.forecasters.neural.transformer:TransformerForecaster",
     "lightgbm": "tsbench.forecasters.lightgbm:LightGBMForecaster",
+    "prophet": "tsbench.forecasters.prophet:ProphetForecaster",
 }
 
 
