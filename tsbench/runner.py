@@ -100,12 +100,15 @@ def run_experiment(
     started = time.perf_counter()
     run_dir = run_dir_for(experiment, output)
     run_dir.mkdir(parents=True, exist_ok=True)
+    saved = (log.level, log.propagate)
     handler = _attach_log(run_dir / "run.log")
     try:
         return _run(experiment, Path(base_dir or Path.cwd()), run_dir, fresh, progress, started, report)
     finally:
         log.removeHandler(handler)
         handler.close()
+        log.setLevel(saved[0])
+        log.propagate = saved[1]  # the run's file took the log lines; leave the logger as it was
 
 
 def _run(experiment, base_dir, run_dir, fresh, progress, started, report=True) -> RunResult:
