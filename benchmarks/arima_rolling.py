@@ -93,7 +93,7 @@ def run_tsbench(refit_every: int, executor: dict) -> tuple[tuple[float, float], 
     with tempfile.TemporaryDirectory() as out:
         exp = parse_experiment(experiment(refit_every, executor, out))
         started, cpu = time.perf_counter(), cpu_seconds()
-        result = run_experiment(exp, fresh=True, progress=False)
+        result = run_experiment(exp, fresh=True, progress=False, report=False)  # the report is timed by bench_report.py
         elapsed = (time.perf_counter() - started, cpu_seconds() - cpu)
         if not result.ok:
             raise RuntimeError(f"tsbench run failed: {result.failures[0]['error']}")

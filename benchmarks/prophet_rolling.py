@@ -55,7 +55,7 @@ def run_tsbench(args, workers: int, params: dict) -> tuple[float, pd.DataFrame]:
     with tempfile.TemporaryDirectory() as tmp:
         exp = experiment(args, workers, params, Path(tmp))
         started = time.perf_counter()
-        result = run_experiment(exp, fresh=True, progress=False)
+        result = run_experiment(exp, fresh=True, progress=False, report=False)  # the report is timed by bench_report.py
         elapsed = time.perf_counter() - started
     if not result.ok:
         raise SystemExit(f"tsbench run failed: {result.failures[0]['error']}")

@@ -90,7 +90,8 @@ def _measure(data: Path, out: Path, executor: dict, origins: int, repeat: int) -
     for _ in range(repeat):
         cpu0 = time.process_time()
         t0 = time.perf_counter()
-        result = run_experiment(_experiment(data, executor, origins), output=out, fresh=True, progress=False)
+        result = run_experiment(_experiment(data, executor, origins), output=out, fresh=True, progress=False,
+                                report=False)  # the report is timed by bench_report.py
         wall = time.perf_counter() - t0
         manifest = json.loads((result.run_dir / "manifest.json").read_text())
         cells = sum(c["wall_time"] for c in manifest["cells"])
