@@ -57,9 +57,9 @@ def run_tsbench(args, workers: int, params: dict) -> tuple[float, pd.DataFrame]:
         started = time.perf_counter()
         result = run_experiment(exp, fresh=True, progress=False, report=False)  # the report is timed by bench_report.py
         elapsed = time.perf_counter() - started
-    if not result.ok:
-        raise SystemExit(f"tsbench run failed: {result.failures[0]['error']}")
-    return elapsed, result.forecasts[KEYS + ["y_pred"]]
+        if not result.ok:
+            raise SystemExit(f"tsbench run failed: {result.failures[0]['error']}")
+        return elapsed, result.forecasts[KEYS + ["y_pred"]]  # read before the folder is removed
 
 
 def run_plain(args) -> tuple[float, pd.DataFrame]:
