@@ -101,6 +101,12 @@ def test_half_written_cell_is_recomputed(tmp_path):
     pd.testing.assert_frame_equal(first.forecasts, again.forecasts)
 
 
+def _default_sigint() -> None:
+    # A test runner started as a background job inherits SIGINT as ignored, and Python then never
+    # turns it into KeyboardInterrupt; a terminal's Ctrl-C reaches a process with the default action.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["serial", "processes"])
 def test_ctrl_c_stops_cleanly_and_keeps_finished_cells(tmp_path, kind):
@@ -110,7 +116,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_finished_cells(tmp_path, kind):
     cells_dir = run_dir_for(exp) / "cells"
     process = subprocess.Popen([sys.executable, "-m", "tsbench", "run", str(path), "-q"], cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=_default_sigint)
     _wait_for_cells(cells_dir, 2, process)
     os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the run and its workers get Ctrl-C
     _, err = process.communicate(timeout=120)
