@@ -98,6 +98,10 @@ def horizon_figure(metrics: pd.DataFrame, metric: str, models: Sequence[str]):
             ax.plot(table.index, table[model], marker="o", ms=3, color=colors[model], label=model)
     ax.set_xlabel("step h")
     ax.set_ylabel(metric)
+    values = table.to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) and values.min() > 0 and values.max() / values.min() > 20:
+        ax.set_yscale("log")  # one far-off model would otherwise flatten every other line
     ax.set_title(f"{metric} by horizon (mean over series)")
     ax.set_xticks(list(table.index))
     ax.legend(fontsize=7)
