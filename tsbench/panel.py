@@ -19,7 +19,6 @@ __all__ = [
     "check_panel",
     "iter_series",
     "series_bounds",
-    "series_lengths",
 ]
 
 ID, DS, Y = "unique_id", "ds", "y"
@@ -110,8 +109,3 @@ def iter_series(panel: pd.DataFrame) -> Iterator[tuple[object, pd.DataFrame]]:
     ids, starts, ends = series_bounds(panel)
     for s, e in zip(starts, ends):
         yield ids[s], panel.iloc[s:e]
-
-
-def series_lengths(panel: pd.DataFrame) -> pd.Series:
-    """Number of observations of each series, indexed by ``unique_id``."""
-    return panel.groupby(ID, sort=False).size()

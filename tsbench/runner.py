@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -319,9 +318,3 @@ def _attach_log(path: Path) -> logging.Handler:
     log.setLevel(logging.INFO)
     log.propagate = False
     return handler
-
-
-def read_failures(run_dir: Path) -> list[dict]:
-    """The failures recorded in a run folder."""
-    path = Path(run_dir) / "failures.json"
-    return json.loads(path.read_text()) if path.exists() else []

@@ -77,12 +77,3 @@ class RunStore:
     def read(self, key: str) -> pd.DataFrame:
         """The stored forecasts of one cell."""
         return pd.read_parquet(self.cells_dir / f"{key}.parquet")
-
-    def forecasts(self, keys: set[str] | None = None) -> pd.DataFrame:
-        """All stored forecasts of the given cells, in a stable order."""
-        keys = self.finished() if keys is None else keys & self.finished()
-        frames = [pd.read_parquet(self.cells_dir / f"{k}.parquet") for k in sorted(keys)]
-        if not frames:
-            return pd.DataFrame(columns=["unique_id", "cutoff", "ds", "h", "model", "y", "y_pred"])
-        out = pd.concat(frames, ignore_index=True)
-        return out.sort_values(["model", "unique_id", "cutoff", "h"], ignore_index=True)
