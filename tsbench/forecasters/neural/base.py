@@ -27,7 +27,7 @@ from tsbench.forecasters.neural.training import (
     train_module,
 )
 from tsbench.forecasters.neural.windows import denormalise, input_windows, make_windows, normalise
-from tsbench.panel import DS, ID, Y, check_panel, quantile_columns
+from tsbench.panel import DS, ID, Y, check_panel, quantile_columns, series_bounds
 
 __all__ = ["NeuralForecaster", "DEFAULT_HORIZON", "DEFAULT_LEVELS"]
 
@@ -228,11 +228,8 @@ def _init_head(head, horizon: int, levels: tuple[float, ...]) -> None:
 
 def _series_layout(panel: pd.DataFrame):
     """Values of a sorted panel and, per series, its first and last row positions and id."""
-    ids = panel[ID].to_numpy()
-    change = np.flatnonzero(ids[1:] != ids[:-1]) + 1
-    starts = np.concatenate([[0], change])
-    stops = np.concatenate([change, [len(ids)]]) - 1
-    return panel[Y].to_numpy(dtype=np.float64), starts, stops, ids[starts]
+    ids, starts, ends = series_bounds(panel)
+    return panel[Y].to_numpy(dtype=np.float64), starts, ends - 1, ids[starts]
 
 
 def _future_grid(history, ends, rows, starts, stops, horizon) -> np.ndarray:
