@@ -147,8 +147,8 @@ def _rows(series: dict[str, _Series], slices: dict[str, slice]) -> pd.DataFrame:
 def _backtest(cell: Cell) -> tuple[pd.DataFrame, dict]:
     series = {str(uid): _Series(uid, g) for uid, g in iter_series(cell.panel)}
     model = clone(cell.forecaster)
-    _apply_seed(model, cell.seed)
-    _apply_experiment(model, cell)
+    fill_unset_params(model, seed=cell.seed, random_state=cell.seed, horizon=cell.horizon,
+                      quantiles=tuple(cell.quantiles))
     tags = model.all_tags()
     fit_time = predict_time = 0.0
     n_fits = 0
@@ -276,23 +276,18 @@ def _attach_actuals(forecasts: pd.DataFrame, series: dict[str, _Series], cell: C
     return out[cols + extra]
 
 
-def _apply_seed(model, seed: int) -> None:
-    for name in ("seed", "random_state"):
-        if name in model.get_params() and getattr(model, name) is None:
-            setattr(model, name, seed)
+def fill_unset_params(model, **values) -> None:
+    """Give each named parameter the model has and leaves at None the value given here.
 
-
-def _apply_experiment(model, cell: Cell) -> None:
-    """Fill ``horizon`` and ``quantiles`` parameters left at None with the experiment's.
-
-    Models that train one output per step or per quantile level (the neural
-    forecasters) need both at fit time, before ``predict`` says what it wants.
+    The runner fills ``seed``/``random_state`` from the experiment's seed, and
+    ``horizon``/``quantiles`` from the backtest: models that train one output per
+    step or per quantile level (the neural forecasters) need both at fit time,
+    before ``predict`` says what it wants.
     """
     params = model.get_params()
-    if "horizon" in params and params["horizon"] is None:
-        model.horizon = cell.horizon
-    if "quantiles" in params and params["quantiles"] is None:
-        model.quantiles = tuple(cell.quantiles)
+    for name, value in values.items():
+        if name in params and params[name] is None:
+            setattr(model, name, value)
 
 
 def _seed_everything(seed: int) -> None:

@@ -179,10 +179,10 @@ def _fresh(forecaster, seed: int):
 
 def _seeded(model, seed: int):
     # exactly what run_cell does before fitting, so the checks see what a backtest sees
-    from tsbench.cells import _apply_seed, _seed_everything
+    from tsbench.cells import _seed_everything, fill_unset_params
 
     _seed_everything(seed)
-    _apply_seed(model, seed)
+    fill_unset_params(model, seed=seed, random_state=seed)
     return model
 
 
