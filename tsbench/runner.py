@@ -20,8 +20,8 @@ from tsbench.errors import DataError
 from tsbench.executors import make_executor
 from tsbench.manifest import build_manifest
 from tsbench.metric_plan import metric_scales, plan_metrics
-from tsbench.metrics import TRADING_METRICS, mase_scale
-from tsbench.panel import DS, ID, Y
+from tsbench.metrics import TRADING_METRICS, first_training_data, mase_scale
+from tsbench.panel import DS, ID, Y, iter_series
 from tsbench.registry import make_forecaster
 from tsbench.periods import metrics_by_period, period_markdown, period_table
 from tsbench.report.tables import leaderboard, leaderboard_markdown
@@ -167,13 +167,13 @@ def _run(experiment, base_dir, run_dir, fresh, progress, started, report=True) -
 
 def _plan_all_cells(experiment, panel, plans, forecasters, fallbacks) -> list:
     """Cells of every forecaster; those with their own ``refit_every`` get refit blocks of their own."""
+    by_refit = {experiment.backtest.refit_every: plans}
     cells = []
     for spec, forecaster in zip(experiment.forecasters, forecasters):
-        own = plans
-        if spec.refit_every is not None and spec.refit_every != experiment.backtest.refit_every:
-            backtest = experiment.backtest.model_copy(update={"refit_every": spec.refit_every})
-            own = plan_backtest(panel, backtest)
-        cells += plan_cells(panel, own, [forecaster], experiment.backtest.horizon, experiment.quantiles,
+        refit = experiment.backtest.refit_every if spec.refit_every is None else spec.refit_every
+        if refit not in by_refit:
+            by_refit[refit] = plan_backtest(panel, experiment.backtest.model_copy(update={"refit_every": refit}))
+        cells += plan_cells(panel, by_refit[refit], [forecaster], experiment.backtest.horizon, experiment.quantiles,
                             experiment.seed, fallbacks=fallbacks)
     return cells
 
@@ -229,16 +229,15 @@ def _progress_bar(enabled: bool):
     )
 
 
-def _precheck_metrics(experiment: Experiment, panel: pd.DataFrame, plans, metric_plans=None, levels=None) -> None:
+def _precheck_metrics(experiment: Experiment, panel: pd.DataFrame, plans, metric_plans, levels) -> None:
     """Fail before any fitting when a metric cannot be computed on some series (on the scale it is scored on)."""
-    if metric_plans is None:
-        metric_plans = plan_metrics(experiment)
     if experiment.periods and not pd.api.types.is_datetime64_any_dtype(panel[DS]):
         raise DataError(
             f"'periods' ({', '.join(experiment.periods)}) are given by dates, but the series have integer "
             "steps; remove 'periods' or use timestamped series."
         )
-    first_cut = {str(uid): g[DS].iloc[plans[str(uid)].cutoffs[0]] for uid, g in panel.groupby(ID, sort=False)}
+    first_cuts = pd.DataFrame([(uid, g[DS].iloc[plans[str(uid)].cutoffs[0]]) for uid, g in iter_series(panel)],
+                              columns=[ID, "cutoff"])
     for plan in metric_plans:
         if plan.name in TRADING_METRICS and plan.params.get("periods_per_year") is None:
             if not pd.api.types.is_datetime64_any_dtype(panel[DS]):
@@ -251,8 +250,7 @@ def _precheck_metrics(experiment: Experiment, panel: pd.DataFrame, plans, metric
         data = panel if plan.scale == "target" or levels is None else levels_on_scale(levels, plan.scale)
         if plan.name == "mase":
             m = int(plan.params.get("season_length", 1))
-            train = data[(data[DS] <= data[ID].astype(str).map(first_cut)).to_numpy()]
-            scale = mase_scale(train, m)
+            scale = mase_scale(first_training_data(first_cuts, data), m)
             flat = scale[~(scale > 0)]
             if len(flat):
                 raise DataError(
