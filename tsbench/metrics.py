@@ -243,6 +243,7 @@ def evaluate(
     metrics: Sequence[str],
     params: Mapping[str, Mapping[str, object]] | None = None,
     extra: Mapping[str, object] | None = None,
+    steps: bool = True,
 ) -> pd.DataFrame:
     """Score forecasts per series, model and step.
 
@@ -258,6 +259,8 @@ def evaluate(
         Options per metric, e.g. ``{"mase": {"season_length": 5}}``.
     extra
         Further inputs a metric may ask for by name (e.g. ``scale``, ``periods_per_year``).
+    steps
+        Also score each step ``h``; without it only the all-steps rows (``h = 0``) are computed.
 
     Returns
     -------
@@ -280,7 +283,8 @@ def evaluate(
         lacking = metric.required() - set(kwargs)
         if lacking:
             raise ConfigError(f"metric {name!r} needs {sorted(lacking)}, which evaluate() was not given.")
-        groupings = [([ID, "model", "h"], None), ([ID, "model"], 0)] if metric.per_step else [([ID, "model"], 0)]
+        per_step = metric.per_step and steps
+        groupings = [([ID, "model", "h"], None), ([ID, "model"], 0)] if per_step else [([ID, "model"], 0)]
         for by, h in groupings:
             values = metric.fn(df, by, **kwargs).rename("value").reset_index()
             if h is not None:

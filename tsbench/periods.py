@@ -69,8 +69,8 @@ def metrics_by_period(
         subset = forecasts[mask.to_numpy()]
         if subset.empty:
             continue
-        scored = score(subset, panel, levels, targets, plans)
-        parts.append(scored[scored["h"] == 0].drop(columns="h").assign(period=label))
+        scored = score(subset, panel, levels, targets, plans, steps=False)  # all-steps rows (h = 0) only
+        parts.append(scored.drop(columns="h").assign(period=label))
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in PERIOD_COLUMNS})
     return pd.concat(parts, ignore_index=True)[PERIOD_COLUMNS]

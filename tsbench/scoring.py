@@ -41,6 +41,7 @@ def score(
     levels: pd.DataFrame | None,
     targets: Mapping[str, str],
     plans: Sequence[MetricPlan],
+    steps: bool = True,
 ) -> pd.DataFrame:
     """Score ``forecasts`` by every plan.
 
@@ -56,6 +57,8 @@ def score(
         The target of each series, by ``unique_id``.
     plans
         The metrics to score (see :func:`tsbench.metric_plan.plan_metrics`).
+    steps
+        Also score each step ``h`` (``h = 0``, all steps together, is always scored).
 
     Returns
     -------
@@ -81,18 +84,18 @@ def score(
         labels = targets if scale == TARGET else dict.fromkeys(targets, scale)
         extra = {"scale": labels}
         if other:
-            parts.append(_evaluate(frame, data, other, extra, labels))
+            parts.append(_evaluate(frame, data, other, extra, labels, steps))
         if trading:
             with_reference = pd.concat([frame, buy_and_hold_forecasts(frame)], ignore_index=True)
-            parts.append(_evaluate(with_reference, data, trading, extra, labels))
+            parts.append(_evaluate(with_reference, data, trading, extra, labels, steps))
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in METRIC_COLUMNS})
     out = pd.concat(parts, ignore_index=True)
     return out[METRIC_COLUMNS].sort_values(["metric", "model", ID, "h"], ignore_index=True)
 
 
-def _evaluate(frame, data, plans, extra, labels) -> pd.DataFrame:
-    scored = evaluate(frame, data, [p.name for p in plans], {p.name: p.params for p in plans}, extra)
+def _evaluate(frame, data, plans, extra, labels, steps) -> pd.DataFrame:
+    scored = evaluate(frame, data, [p.name for p in plans], {p.name: p.params for p in plans}, extra, steps)
     return scored.assign(scale=scored[ID].astype(str).map(labels))
 
 
