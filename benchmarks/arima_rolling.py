@@ -30,10 +30,10 @@ import warnings  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from tsbench.backtest import plan_backtest  # noqa: E402
-from tsbench.config import parse_experiment  # noqa: E402
+from tsbench.engine.origins import plan_backtest  # noqa: E402
+from tsbench.experiment import parse_experiment  # noqa: E402
 from tsbench.data.loader import load_panel  # noqa: E402
-from tsbench.metrics import evaluate  # noqa: E402
+from tsbench.metrics.evaluation import evaluate  # noqa: E402
 from tsbench.panel import DS, ID, Y, iter_series  # noqa: E402
 from tsbench.runner import run_experiment  # noqa: E402
 

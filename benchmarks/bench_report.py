@@ -38,7 +38,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    from tsbench.config import load_experiment
+    from tsbench.experiment import load_experiment
     from tsbench.report.build import ReportOptions, build_report, compute_tables, load_run
     from tsbench.runner import run_experiment
     from tsbench.stats import diebold_mariano

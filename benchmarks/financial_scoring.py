@@ -10,13 +10,12 @@ import argparse
 import time
 from pathlib import Path
 
-from tsbench.config import load_experiment
+from tsbench.experiment import load_experiment
 from tsbench.data.loader import load_panel_levels
-from tsbench.metric_plan import plan_metrics
-from tsbench.metrics import QUANTILE_METRICS, TRADING_METRICS
-from tsbench.periods import metrics_by_period
+from tsbench.experiment import metric_plans_of
+from tsbench.metrics.registry import get_metric
+from tsbench.metrics.scoring import metrics_by_period, score
 from tsbench.runner import run_experiment
-from tsbench.scoring import score
 
 
 def best_of(repeat: int, fn) -> float:
@@ -37,14 +36,14 @@ def main() -> None:
     result = run_experiment(experiment, base_dir=Path(args.file).parent, progress=False)
     panel, levels, infos = load_panel_levels(experiment.data, Path(args.file).parent)
     targets = {i.unique_id: i.target for i in infos}
-    plans = plan_metrics(experiment)
-    base = lambda name: name.rpartition("_")[0] if name.rpartition("_")[0] in QUANTILE_METRICS else name  # noqa: E731
+    plans = metric_plans_of(experiment)
+    kind = lambda name: get_metric(name).kind  # noqa: E731
     groups = {
-        "point metrics on the target": [p for p in plans if p.scale == "target" and base(p.name) not in QUANTILE_METRICS],
+        "point metrics on the target": [p for p in plans if p.scale == "target" and not get_metric(p.name).needs_quantiles],
         "point metrics converted to another scale": [p for p in plans if p.scale not in ("target", "price")
-                                                     or (p.scale == "price" and p.name not in TRADING_METRICS)],
-        "quantile metrics": [p for p in plans if base(p.name) in QUANTILE_METRICS],
-        "trading metrics (+ buy-and-hold)": [p for p in plans if p.name in TRADING_METRICS],
+                                                     or (p.scale == "price" and kind(p.name) != "trading")],
+        "quantile metrics": [p for p in plans if get_metric(p.name).needs_quantiles],
+        "trading metrics (+ buy-and-hold)": [p for p in plans if kind(p.name) == "trading"],
         "all metrics": plans,
     }
     fc = result.forecasts

@@ -24,12 +24,12 @@ import time
 
 import pandas as pd
 
-from tsbench.backtest import plan_backtest
-from tsbench.config import parse_experiment
+from tsbench.engine.origins import plan_backtest
+from tsbench.experiment import parse_experiment
 from tsbench.data.loader import load_panel
-from tsbench.forecasters._lgbm_params import booster_params
-from tsbench.forecasters.lightgbm import LightGBMForecaster
-from tsbench.metrics import evaluate
+from tsbench.forecasters.lightgbm.params import booster_params
+from tsbench.forecasters.lightgbm.model import LightGBMForecaster
+from tsbench.metrics.evaluation import evaluate
 from tsbench.panel import DS, ID, Y
 from tsbench.runner import run_experiment
 

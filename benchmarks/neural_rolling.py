@@ -16,12 +16,12 @@ import time
 
 import pandas as pd
 
-from tsbench.backtest import plan_backtest
-from tsbench.cells import plan_cells, run_cell
-from tsbench.config import parse_experiment
+from tsbench.engine.origins import plan_backtest
+from tsbench.engine.cells import plan_cells, run_cell
+from tsbench.experiment import parse_experiment
 from tsbench.data.loader import load_panel
-from tsbench.metrics import evaluate
-from tsbench.registry import make_forecaster
+from tsbench.metrics.evaluation import evaluate
+from tsbench.forecasters.registry import make_forecaster
 
 SERIES = ["sp500", "nasdaq", "wti", "vix", "msft"]
 MODELS = ["lstm", "transformer"]

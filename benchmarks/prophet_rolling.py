@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsbench.backtest import plan_backtest
-from tsbench.config import parse_experiment
+from tsbench.engine.origins import plan_backtest
+from tsbench.experiment import parse_experiment
 from tsbench.data.loader import load_panel
 from tsbench.panel import iter_series
 from tsbench.runner import run_experiment

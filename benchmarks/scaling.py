@@ -32,7 +32,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from tsbench.config import parse_experiment  # noqa: E402
+from tsbench.experiment import parse_experiment  # noqa: E402
 from tsbench.forecasters.base import LocalForecaster  # noqa: E402
 from tsbench.runner import run_experiment  # noqa: E402
 

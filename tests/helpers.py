@@ -12,7 +12,7 @@ from typing import ClassVar
 import numpy as np
 import yaml
 
-from tsbench.config import parse_experiment
+from tsbench.experiment import parse_experiment
 from tsbench.forecasters.base import LocalForecaster
 from tsbench.panel import ID
 from tsbench.testing import synthetic_panel

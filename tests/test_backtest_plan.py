@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsbench.backtest import plan_series, standardize, plan_backtest
+from tsbench.engine.origins import plan_series, standardize, plan_backtest
 from tsbench.config import BacktestSpec
 from tsbench.errors import DataError
 

@@ -8,7 +8,7 @@ import pytest
 from scipy.stats import norm
 
 from tsbench.errors import DataError, NotFittedError
-from tsbench.registry import make_forecaster
+from tsbench.forecasters.registry import make_forecaster
 from tsbench.testing import check_forecaster
 
 Y = np.array([3.0, 5.0, 4.0, 6.0, 8.0, 7.0, 9.0])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tsbench.config import config_hash, load_experiment, parse_experiment
+from tsbench.config import config_hash
+from tsbench.experiment import load_experiment, parse_experiment
 from tsbench.errors import ConfigError
 
 GOOD = """

@@ -3,7 +3,7 @@
 import pytest
 
 from tsbench.errors import PluginError
-from tsbench.registry import BUILTINS, make_forecaster, resolve
+from tsbench.forecasters.registry import BUILTINS, make_forecaster, resolve
 from tsbench.testing import check_forecaster
 
 #: Cheap parameters per built-in, so the suite stays fast; models not listed use their defaults.

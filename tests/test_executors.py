@@ -11,9 +11,9 @@ import pytest
 
 from tsbench.config import ExecutorSpec
 from tsbench.errors import ConfigError
-from tsbench.executors import DaskExecutor, ProcessExecutor, SerialExecutor, make_executor
+from tsbench.engine.executors import DaskExecutor, ProcessExecutor, SerialExecutor, make_executor
 from tsbench.runner import run_experiment
-from tsbench.timeouts import limited_call
+from tsbench.engine.timeouts import limited_call
 from tests.helpers import experiment
 
 MODELS = [
@@ -84,7 +84,7 @@ def test_make_executor_and_spec_checks():
     with pytest.raises(ValueError, match="address"):
         ExecutorSpec(kind="processes", address="tcp://127.0.0.1:8786")
     with pytest.raises(ConfigError, match="timeout"):
-        from tsbench.config import parse_experiment
+        from tsbench.experiment import parse_experiment
 
         parse_experiment({"name": "x", "data": [{"source": "builtin:sp500"}], "backtest": {"origins": 2},
                           "forecasters": [{"name": "rw", "model": "naive"}],

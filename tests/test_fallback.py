@@ -7,14 +7,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsbench.backtest import plan_backtest
-from tsbench.cells import plan_cells, run_cell
-from tsbench.config import BacktestSpec, parse_experiment
+from tsbench.engine.origins import plan_backtest
+from tsbench.engine.cells import plan_cells, run_cell
+from tsbench.config import BacktestSpec
+from tsbench.experiment import parse_experiment
 from tsbench.errors import ConfigError
 from tsbench.forecasters.base import LocalForecaster
 from tsbench.forecasters.baselines import Naive
 from tsbench.forecasters.statsbase import NonInvertibleFitWarning, NonStationaryFitWarning
-from tsbench.registry import make_forecaster
+from tsbench.forecasters.registry import make_forecaster
 from tsbench.runner import run_experiment
 from tsbench.testing import synthetic_panel
 

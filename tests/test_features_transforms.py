@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from tsbench.errors import DataError
-from tsbench.features import (
+from tsbench.forecasters.lightgbm.features import (
     FeatureSpec,
     calendar_features,
     lag_windows,
@@ -17,7 +17,7 @@ from tsbench.features import (
     row_starts,
     window_features,
 )
-from tsbench.transforms import forward, inverse, series_starts
+from tsbench.forecasters.lightgbm.transforms import forward, inverse, series_starts
 
 
 def test_parse_lags_and_rolling():

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from tsbench.config import load_experiment, parse_experiment
-from tsbench.registry import BUILTINS
+from tsbench.experiment import load_experiment, parse_experiment
+from tsbench.forecasters.registry import BUILTINS
 from tsbench.runner import run_experiment
 
 FILE = Path(__file__).resolve().parent.parent / "experiments" / "finance_daily.yaml"

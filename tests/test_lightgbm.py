@@ -8,10 +8,10 @@ import pytest
 
 pytest.importorskip("lightgbm")
 
-from tsbench.config import parse_experiment  # noqa: E402
+from tsbench.experiment import parse_experiment  # noqa: E402
 from tsbench.errors import ConfigError, DataError  # noqa: E402
-from tsbench.forecasters.lightgbm import LightGBMForecaster  # noqa: E402
-from tsbench.registry import make_forecaster  # noqa: E402
+from tsbench.forecasters.lightgbm.model import LightGBMForecaster  # noqa: E402
+from tsbench.forecasters.registry import make_forecaster  # noqa: E402
 from tsbench.testing import check_forecaster, synthetic_panel  # noqa: E402
 
 #: One split on lag 1, fitted exactly: the tree returns the mean target of each side.
@@ -236,7 +236,7 @@ def test_config_keys_and_lightgbm_parameters_are_checked():
 
 
 def test_objective_override_under_an_alias_replaces_the_default():
-    from tsbench.forecasters._lgbm_params import booster_params
+    from tsbench.forecasters.lightgbm.params import booster_params
 
     params = booster_params({**LightGBMForecaster(lgb_params={"application": "huber"}).get_params()})
     assert params["application"] == "huber" and "objective" not in params
@@ -269,8 +269,8 @@ def test_conformance_with_calendar_features_on_timestamps():
 
 
 def test_runs_inside_a_backtest_cell_with_batched_origins():
-    from tsbench.backtest import plan_backtest
-    from tsbench.cells import plan_cells, run_cell
+    from tsbench.engine.origins import plan_backtest
+    from tsbench.engine.cells import plan_cells, run_cell
     from tsbench.config import BacktestSpec
 
     panel = synthetic_panel(3, 150, seed=7)

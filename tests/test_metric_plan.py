@@ -2,9 +2,9 @@
 
 import pytest
 
-from tsbench.config import parse_experiment
+from tsbench.experiment import metric_plans_of, parse_experiment
 from tsbench.errors import ConfigError
-from tsbench.metric_plan import metric_scales, plan_metrics
+from tsbench.metrics.plan import metric_scales
 
 
 def experiment(metrics, target="log_price", **extra):
@@ -20,7 +20,7 @@ def experiment(metrics, target="log_price", **extra):
 
 
 def plans_of(*args, **kwargs):
-    return [(p.name, p.scale) for p in plan_metrics(experiment(*args, **kwargs))]
+    return [(p.name, p.scale) for p in metric_plans_of(experiment(*args, **kwargs))]
 
 
 def test_default_scale_is_the_target_and_can_be_changed():
@@ -66,7 +66,7 @@ def test_quantiles_not_carried_across_a_cumulation():
 
 
 def test_trading_metrics_read_prices_with_the_trading_options():
-    plans = plan_metrics(experiment(["sharpe", {"turnover": {"cost_bps": 2}}], trading={"step": 5, "cost_bps": 10}))
+    plans = metric_plans_of(experiment(["sharpe", {"turnover": {"cost_bps": 2}}], trading={"step": 5, "cost_bps": 10}))
     assert [(p.name, p.scale) for p in plans] == [("sharpe", "price"), ("turnover", "price")]
     assert plans[0].params == {"step": 5, "cost_bps": 10.0, "periods_per_year": None}
     assert plans[1].params["cost_bps"] == 2
@@ -95,5 +95,5 @@ def test_refusals():
 def test_scale_labels_name_the_targets():
     raw = experiment(["mae", "sharpe"])
     mixed = raw.model_copy(update={"data": [*raw.data, raw.data[0].model_copy(update={"target": "return"})]})
-    assert metric_scales(plan_metrics(raw), ["log_price"]) == {"mae": "log_price", "sharpe": "price"}
-    assert metric_scales(plan_metrics(mixed), ["log_price", "return"])["mae"] == "target (log_price/return)"
+    assert metric_scales(metric_plans_of(raw), ["log_price"]) == {"mae": "log_price", "sharpe": "price"}
+    assert metric_scales(metric_plans_of(mixed), ["log_price", "return"])["mae"] == "target (log_price/return)"

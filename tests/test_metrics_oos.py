@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from tsbench.metrics import evaluate
-from tsbench.metrics_oos import r2_oos_mean, r2_oos_rw
+from tsbench.metrics.evaluation import evaluate
+from tsbench.metrics.oos import r2_oos_mean, r2_oos_rw
 
 BY = ["unique_id", "model"]
 
@@ -43,7 +43,7 @@ def test_random_walk_scores_zero_through_evaluate():
 
 
 def test_directional_accuracy_on_returns_reads_the_sign_of_the_return():
-    from tsbench.metrics import directional_accuracy
+    from tsbench.metrics.point import directional_accuracy
 
     # last return was +2%; forecasting +1% calls an up move, which the actual +0.5% confirms
     df = pd.DataFrame({"unique_id": "a", "model": "m", "y": [0.005, -0.01], "y_pred": [0.01, 0.01],

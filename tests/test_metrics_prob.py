@@ -6,8 +6,8 @@ import pytest
 from scipy.stats import norm
 
 from tsbench.errors import DataError
-from tsbench.metrics import METRICS
-from tsbench.metrics_prob import central_intervals, coverage, crps, pinball, width, winkler
+from tsbench.metrics.registry import get_metric, is_metric
+from tsbench.metrics.probabilistic import central_intervals, coverage, crps, pinball, width, winkler
 from tsbench.panel import quantile_column
 
 Z90 = 1.2815515655446004  # 0.9 quantile of the standard normal
@@ -52,12 +52,12 @@ def test_interval_metrics_by_hand():
 def test_named_intervals_and_widest_default():
     df = frame([0.3, -0.3], levels=(0.05, 0.25, 0.5, 0.75, 0.95))
     assert list(central_intervals([0.05, 0.25, 0.5, 0.75, 0.95])) == [0.5, 0.9]
-    assert METRICS["coverage_50"].fn(df, BY).iloc[0] == pytest.approx(1.0)
-    assert METRICS["width_90"].fn(df, BY).iloc[0] == pytest.approx(2 * norm.ppf(0.95))
+    assert get_metric("coverage_50").fn(df, BY).iloc[0] == pytest.approx(1.0)
+    assert get_metric("width_90").fn(df, BY).iloc[0] == pytest.approx(2 * norm.ppf(0.95))
     assert width(df, BY).iloc[0] == pytest.approx(2 * norm.ppf(0.95))  # widest by default
-    assert "coverage_80" in METRICS and "coverage_x" not in METRICS and "mae_80" not in METRICS
+    assert is_metric("coverage_80") and not is_metric("coverage_x") and not is_metric("mae_80")
     with pytest.raises(DataError, match="no central 80% interval"):
-        METRICS["coverage_80"].fn(df, BY)
+        get_metric("coverage_80").fn(df, BY)
 
 
 def test_missing_quantiles_give_nan_for_that_model():

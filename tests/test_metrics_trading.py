@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from tsbench.errors import DataError
-from tsbench.metrics import METRICS, evaluate
-from tsbench.scoring import buy_and_hold_forecasts
+from tsbench.metrics.evaluation import evaluate
+from tsbench.metrics.registry import METRICS
+from tsbench.metrics.scoring import buy_and_hold_forecasts
 
 # Five sessions, Monday to Friday: up, down, up, up.
 DAYS = pd.bdate_range("2024-01-01", periods=5)

@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 from tsbench.errors import ConfigError, DataError  # noqa: E402
 from tsbench.forecasters.neural.lstm import LSTMForecaster  # noqa: E402
 from tsbench.forecasters.neural.transformer import TransformerForecaster  # noqa: E402
-from tsbench.registry import make_forecaster  # noqa: E402
+from tsbench.forecasters.registry import make_forecaster  # noqa: E402
 from tsbench.testing import check_forecaster, synthetic_panel  # noqa: E402
 
 TINY = {

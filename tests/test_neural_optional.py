@@ -13,9 +13,9 @@ def test_import_tsbench_and_registry_do_not_import_torch():
     result = _run(
         """
         import sys
-        import tsbench, tsbench.registry, tsbench.runner, tsbench.cells, tsbench.forecasters.neural
+        import tsbench, tsbench.forecasters.registry, tsbench.runner, tsbench.engine.cells, tsbench.forecasters.neural
         from tsbench.forecasters.neural import windows
-        from tsbench.registry import available_models
+        from tsbench.forecasters.registry import available_models
         assert {"lstm", "transformer"} <= set(available_models())
         print("torch" in sys.modules)
         """
@@ -37,7 +37,7 @@ def test_torch_absent_gives_an_install_hint_not_a_trace():
         sys.meta_path.insert(0, NoTorch())
         sys.modules.pop("torch", None)
         from tsbench.errors import PluginError
-        from tsbench.registry import make_forecaster
+        from tsbench.forecasters.registry import make_forecaster
         for model in ("lstm", "transformer"):
             try:
                 make_forecaster("m", model)

@@ -10,10 +10,10 @@ from typer.testing import CliRunner
 
 import plugin_fixtures as fx
 from tsbench.cli import app
-from tsbench.config import parse_experiment
+from tsbench.experiment import parse_experiment
 from tsbench.errors import ConfigError, PluginError
 from tsbench.forecasters.base import clone
-from tsbench.registry import describe_models, make_forecaster
+from tsbench.forecasters.registry import describe_models, make_forecaster
 from tsbench.runner import run_experiment
 from tsbench.testing import synthetic_panel
 

@@ -12,10 +12,10 @@ import pytest
 
 pytest.importorskip("prophet")
 
-from tsbench.config import parse_experiment  # noqa: E402
+from tsbench.experiment import parse_experiment  # noqa: E402
 from tsbench.errors import ConfigError, PluginError  # noqa: E402
 from tsbench.forecasters.prophet import ProphetForecaster  # noqa: E402
-from tsbench.registry import make_forecaster  # noqa: E402
+from tsbench.forecasters.registry import make_forecaster  # noqa: E402
 from tsbench.runner import run_experiment  # noqa: E402
 from tsbench.testing import check_forecaster, synthetic_panel  # noqa: E402
 

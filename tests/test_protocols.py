@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsbench.config import parse_experiment
+from tsbench.experiment import parse_experiment
 from tsbench.runner import run_experiment
 
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tsbench.cli import app
-from tsbench.config import parse_experiment
+from tsbench.experiment import parse_experiment
 from tsbench.runner import run_experiment
 from tsbench.testing import synthetic_panel
 
@@ -77,12 +77,12 @@ def test_tables_group_series_by_dataset_and_carry_tests(run_dir):
 
 
 def test_report_command_rebuilds_without_refitting(run_dir, monkeypatch):
-    import tsbench.registry
+    import tsbench.forecasters.registry
 
     def no_fitting(*args, **kwargs):
         raise AssertionError("report must not build forecasters")
 
-    monkeypatch.setattr(tsbench.registry, "make_forecaster", no_fitting)
+    monkeypatch.setattr(tsbench.forecasters.registry, "make_forecaster", no_fitting)
     before = {p.name: p.stat().st_mtime_ns for p in (run_dir / "cells").iterdir()}
     (run_dir / "report.html").unlink()
     result = CliRunner().invoke(app, ["report", str(run_dir), "--mcs-alpha", "0.2", "--last-origins", "2"])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tsbench.config import load_experiment
+from tsbench.experiment import load_experiment
 from tsbench.runner import run_dir_for, run_experiment
 from tests.helpers import experiment
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsbench.config import parse_experiment
+from tsbench.experiment import parse_experiment
 from tsbench.errors import DataError
 from tsbench.runner import run_experiment
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsbench.config import parse_experiment
+from tsbench.experiment import parse_experiment
 from tsbench.data.calendar import infer_step, periods_per_year
 from tsbench.data.loader import load_panel
 from tsbench.errors import DataError

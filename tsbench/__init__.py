@@ -17,14 +17,14 @@ _EXPORTS = {
     "LocalForecaster": "tsbench.forecasters.base",
     "clone": "tsbench.forecasters.base",
     "Experiment": "tsbench.config",
-    "load_experiment": "tsbench.config",
-    "parse_experiment": "tsbench.config",
+    "load_experiment": "tsbench.experiment",
+    "parse_experiment": "tsbench.experiment",
     "run_experiment": "tsbench.runner",
     "RunResult": "tsbench.runner",
-    "make_forecaster": "tsbench.registry",
-    "available_models": "tsbench.registry",
+    "make_forecaster": "tsbench.forecasters.registry",
+    "available_models": "tsbench.forecasters.registry",
     "check_forecaster": "tsbench.testing",
-    "evaluate": "tsbench.metrics",
+    "evaluate": "tsbench.metrics.evaluation",
     "load_panel": "tsbench.data.loader",
     "TsbenchError": "tsbench.errors",
     "ConfigError": "tsbench.errors",
@@ -36,12 +36,13 @@ _EXPORTS = {
 __all__ = ["__version__", *_EXPORTS]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from tsbench.config import Experiment, load_experiment, parse_experiment
+    from tsbench.config import Experiment
+    from tsbench.experiment import load_experiment, parse_experiment
     from tsbench.data.loader import load_panel
     from tsbench.errors import ConfigError, DataError, NotFittedError, PluginError, TsbenchError
     from tsbench.forecasters.base import BaseForecaster, Forecaster, LocalForecaster, clone
-    from tsbench.metrics import evaluate
-    from tsbench.registry import available_models, make_forecaster
+    from tsbench.metrics.evaluation import evaluate
+    from tsbench.forecasters.registry import available_models, make_forecaster
     from tsbench.runner import RunResult, run_experiment
     from tsbench.testing import check_forecaster
 

@@ -29,13 +29,14 @@ def run(
     no_report: bool = typer.Option(False, "--no-report", help="Skip the tables, tests and report.html."),
 ) -> None:
     """Backtest every forecaster of FILE and print the leaderboard."""
-    from tsbench.config import load_experiment
+    from tsbench.experiment import load_experiment, resolve_experiment
     from tsbench.report.tables import leaderboard_markdown
     from tsbench.runner import run_experiment
 
     _import_from_cwd()
-    experiment = load_experiment(file)
-    result = run_experiment(experiment, base_dir=file.parent, output=output, fresh=fresh, progress=not quiet,
+    experiment = load_experiment(file, check_models=False)
+    resolved = resolve_experiment(experiment, where=str(file))  # checked once, then handed to the runner
+    result = run_experiment(resolved, base_dir=file.parent, output=output, fresh=fresh, progress=not quiet,
                             report=not no_report)
     print(leaderboard_markdown(result.leaderboard, title=f"{experiment.name}: leaderboard", scales=result.scales))
     console.print(f"results: {result.run_dir}  ({result.computed} cells computed, {result.reused} reused)")
@@ -101,7 +102,7 @@ def compare(
 @app.command()
 def validate(file: Path = typer.Argument(..., help="Experiment file (YAML).")) -> None:
     """Check an experiment file without running it."""
-    from tsbench.config import load_experiment
+    from tsbench.experiment import load_experiment
 
     _import_from_cwd()
     experiment = load_experiment(file)
@@ -130,7 +131,7 @@ def models(
     targets: list[str] = typer.Argument(None, help="Dotted paths 'package.module:Class' to check and list too."),
 ) -> None:
     """List every forecaster: built-ins, installed plugins and given dotted paths, with tags and parameters."""
-    from tsbench.registry import REQUIRED, describe_models
+    from tsbench.forecasters.registry import REQUIRED, describe_models
 
     _import_from_cwd()
     infos = describe_models(tuple(targets or ()))

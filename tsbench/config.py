@@ -1,4 +1,8 @@
-"""The experiment file: a strict pydantic schema, parsed once, with readable errors."""
+"""The schema of the experiment file: strict pydantic models, readable errors, and the config hash.
+
+This module is a leaf: it imports nothing of tsbench but its errors. The checks
+that need the model registry or the metrics live in :mod:`tsbench.experiment`.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from typing import Any, Literal, Union
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, ValidationError, field_validator, model_validator
 
-from tsbench.errors import ConfigError, PluginError, TsbenchError
+from tsbench.errors import ConfigError
 
 __all__ = [
     "ColumnsSpec",
@@ -22,8 +26,7 @@ __all__ = [
     "TradingSpec",
     "ReportSpec",
     "Experiment",
-    "load_experiment",
-    "parse_experiment",
+    "validate_experiment",
     "config_hash",
 ]
 
@@ -214,31 +217,20 @@ def config_hash(experiment: Experiment) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-def load_experiment(path: str | Path, check_models: bool = True) -> Experiment:
-    """Read and validate an experiment file; every problem is a :class:`ConfigError` naming the file."""
-    path = Path(path)
-    if not path.exists():
-        raise ConfigError(f"experiment file {str(path)!r} does not exist.")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    return parse_experiment(raw, where=str(path), check_models=check_models)
+def validate_experiment(raw: Any, where: str = "<experiment>") -> Experiment:
+    """Validate a parsed experiment mapping against the schema alone.
 
-
-def parse_experiment(raw: Any, where: str = "<experiment>", check_models: bool = True) -> Experiment:
-    """Validate a parsed experiment mapping (see :func:`load_experiment`)."""
+    Raises
+    ------
+    ConfigError
+        One line per problem, each naming ``where`` and the key path.
+    """
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: expected a mapping of keys (name, data, backtest, ...), got {type(raw).__name__}.")
     try:
-        experiment = Experiment.model_validate(raw)
+        return Experiment.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_format_errors(exc, where)) from None
-    if check_models:
-        _check_models(experiment, where)
-        _check_metrics(experiment, where)
-        _check_scoring(experiment, where)
-    return experiment
 
 
 def _format_errors(exc: ValidationError, where: str) -> str:
@@ -286,47 +278,3 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
             inner = [a for arg in ann.__args__ for a in getattr(arg, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)]
         model = inner[0] if inner else None
     return model
-
-
-def _check_models(experiment: Experiment, where: str) -> None:
-    from tsbench.registry import make_forecaster
-
-    for i, spec in enumerate(experiment.forecasters):
-        try:
-            make_forecaster(spec.name, spec.model, spec.params)
-        except TsbenchError as exc:
-            key = "model" if isinstance(exc, PluginError) or "unknown model" in str(exc) else "params"
-            raise ConfigError(f"{where}: forecasters.{i}.{key} ({spec.name}): {exc}") from None
-        if spec.fallback is not None:
-            _check_fallback(experiment, spec, i, where)
-
-
-def _check_fallback(experiment: Experiment, spec: ForecasterSpec, i: int, where: str) -> None:
-    from tsbench.registry import make_forecaster
-
-    try:
-        fallback = make_forecaster(spec.fallback, spec.fallback)
-    except TsbenchError as exc:
-        raise ConfigError(f"{where}: forecasters.{i}.fallback ({spec.name}): {exc}") from None
-    if experiment.quantiles and not fallback.all_tags().get("quantiles"):
-        raise ConfigError(
-            f"{where}: forecasters.{i}.fallback ({spec.name}): fallback {spec.fallback!r} does not forecast "
-            f"quantiles, which this experiment asks for ({experiment.quantiles}); pick one that does, e.g. 'naive'."
-        )
-
-
-def _check_metrics(experiment: Experiment, where: str) -> None:
-    from tsbench.metrics import METRICS
-
-    for i, name in enumerate(experiment.metric_names()):
-        if name not in METRICS:
-            raise ConfigError(f"{where}: metrics.{i}: unknown metric {name!r}; expected one of {sorted(METRICS)}.")
-
-
-def _check_scoring(experiment: Experiment, where: str) -> None:
-    from tsbench.metric_plan import plan_metrics
-
-    try:
-        plan_metrics(experiment)
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc}") from None

@@ -16,6 +16,9 @@ __all__ = [
     "FORECAST_COLUMNS",
     "quantile_column",
     "quantile_columns",
+    "parse_quantile_column",
+    "quantile_columns_of",
+    "quantile_levels_of",
     "check_panel",
     "iter_series",
     "series_bounds",
@@ -34,6 +37,26 @@ def quantile_column(level: float) -> str:
 def quantile_columns(levels: Sequence[float]) -> list[str]:
     """Names of the quantile columns for ``levels``, in the given order."""
     return [quantile_column(q) for q in levels]
+
+
+def parse_quantile_column(name: object) -> float | None:
+    """The level of a quantile column name (``q_0.1`` -> 0.1), or None for any other column."""
+    if not isinstance(name, str) or not name.startswith("q_"):
+        return None
+    try:
+        return float(name[2:])
+    except ValueError:
+        return None
+
+
+def quantile_columns_of(frame: pd.DataFrame) -> list[str]:
+    """The quantile columns of ``frame``, in the frame's order."""
+    return [c for c in frame.columns if parse_quantile_column(c) is not None]
+
+
+def quantile_levels_of(frame: pd.DataFrame) -> dict[float, str]:
+    """Level -> column of the quantile columns of ``frame``, in increasing level."""
+    return dict(sorted((parse_quantile_column(c), c) for c in quantile_columns_of(frame)))
 
 
 def check_panel(panel: pd.DataFrame, what: str = "panel") -> pd.DataFrame:

@@ -10,23 +10,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from tsbench.backtest import plan_backtest, standardize
-from tsbench.cells import CellResult, plan_cells, run_cell
-from tsbench.collect import collect
 from tsbench.config import Experiment, config_hash
 from tsbench.data.loader import load_panel_levels
-from tsbench.data.scales import levels_on_scale
-from tsbench.errors import DataError
-from tsbench.executors import make_executor
-from tsbench.manifest import build_manifest
-from tsbench.metric_plan import metric_scales, plan_metrics
-from tsbench.metrics import TRADING_METRICS, first_training_data, mase_scale
-from tsbench.panel import DS, ID, Y, iter_series
-from tsbench.registry import make_forecaster
-from tsbench.periods import metrics_by_period, period_markdown, period_table
-from tsbench.report.tables import leaderboard, leaderboard_markdown
-from tsbench.scoring import METRIC_COLUMNS, score
-from tsbench.store import RunStore, write_atomic, write_json
+from tsbench.engine.cells import CellResult, plan_cells_by_refit, run_cell
+from tsbench.engine.executors import make_executor
+from tsbench.engine.manifest import build_manifest
+from tsbench.engine.origins import first_cutoffs, plan_backtest, standardize
+from tsbench.engine.store import RunStore, collect, write_atomic, write_json
+from tsbench.experiment import ResolvedExperiment, resolve_experiment
+from tsbench.metrics.plan import metric_scales, precheck_metrics
+from tsbench.metrics.scoring import empty_metrics, metrics_by_period, score
+from tsbench.report.tables import leaderboard, leaderboard_markdown, period_markdown, period_table
 
 __all__ = ["RunResult", "run_experiment", "run_dir_for"]
 
@@ -70,7 +64,7 @@ def run_dir_for(experiment: Experiment, output: str | Path | None = None) -> Pat
 
 
 def run_experiment(
-    experiment: Experiment,
+    experiment: Experiment | ResolvedExperiment,
     base_dir: str | Path | None = None,
     output: str | Path | None = None,
     fresh: bool = False,
@@ -82,7 +76,9 @@ def run_experiment(
     Parameters
     ----------
     experiment
-        A validated experiment (see :func:`tsbench.config.load_experiment`).
+        A validated experiment (see :func:`tsbench.experiment.load_experiment`), or one
+        already resolved by :func:`tsbench.experiment.resolve_experiment` (its
+        forecasters and metric plans are then used as they are).
     base_dir
         Folder that relative data paths are read from (the experiment file's folder).
     output
@@ -97,12 +93,14 @@ def run_experiment(
         write them later from the stored results.
     """
     started = time.perf_counter()
+    resolved = experiment if isinstance(experiment, ResolvedExperiment) else resolve_experiment(experiment)
+    experiment = resolved.experiment
     run_dir = run_dir_for(experiment, output)
     run_dir.mkdir(parents=True, exist_ok=True)
     saved = (log.level, log.propagate)
     handler = _attach_log(run_dir / "run.log")
     try:
-        return _run(experiment, Path(base_dir or Path.cwd()), run_dir, fresh, progress, started, report)
+        return _run(resolved, Path(base_dir or Path.cwd()), run_dir, fresh, progress, started, report)
     finally:
         log.removeHandler(handler)
         handler.close()
@@ -110,12 +108,13 @@ def run_experiment(
         log.propagate = saved[1]  # the run's file took the log lines; leave the logger as it was
 
 
-def _run(experiment, base_dir, run_dir, fresh, progress, started, report=True) -> RunResult:
+def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, started, report=True) -> RunResult:
+    experiment = resolved.experiment
     digest = config_hash(experiment)
     log.info("run %s of experiment %s (config %s)", run_dir, experiment.name, digest)
     panel, levels, infos = load_panel_levels(experiment.data, base_dir)
     targets = {info.unique_id: info.target for info in infos}
-    metric_plans = plan_metrics(experiment)
+    metric_plans = resolved.metric_plans
     names = [p.name for p in metric_plans]
     scales = metric_scales(metric_plans, [spec.target for spec in experiment.data])
     for info in infos:
@@ -124,10 +123,10 @@ def _run(experiment, base_dir, run_dir, fresh, progress, started, report=True) -
     plans = plan_backtest(panel, experiment.backtest)
     if experiment.backtest.scale == "standard":
         panel = standardize(panel, plans)
-    _precheck_metrics(experiment, panel, plans, metric_plans, levels)
-    forecasters = [make_forecaster(f.name, f.model, f.params) for f in experiment.forecasters]
-    fallbacks = {f.name: make_forecaster(f.fallback, f.fallback) for f in experiment.forecasters if f.fallback}
-    cells = _plan_all_cells(experiment, panel, plans, forecasters, fallbacks)
+    precheck_metrics(metric_plans, panel, first_cutoffs(panel, plans), levels, periods=list(experiment.periods))
+    cells = plan_cells_by_refit(panel, experiment.backtest, resolved.forecasters,
+                                [f.refit_every for f in experiment.forecasters], experiment.quantiles,
+                                experiment.seed, fallbacks=resolved.fallbacks, plans=plans)
     store = RunStore(run_dir)
     if fresh:
         store.reset()
@@ -144,7 +143,7 @@ def _run(experiment, base_dir, run_dir, fresh, progress, started, report=True) -
     forecasts_path = run_dir / "forecasts.parquet"
     collect(store, cells, forecasts_path)  # streamed from the cells, a chunk at a time
     forecasts = pd.read_parquet(forecasts_path)
-    metrics = score(forecasts, panel, levels, targets, metric_plans) if len(forecasts) else _empty_metrics()
+    metrics = score(forecasts, panel, levels, targets, metric_plans) if len(forecasts) else empty_metrics()
     by_period = (metrics_by_period(forecasts, panel, levels, targets, metric_plans, experiment.periods)
                  if len(forecasts) else None)
     models = [f.name for f in experiment.forecasters]
@@ -163,19 +162,6 @@ def _run(experiment, base_dir, run_dir, fresh, progress, started, report=True) -
     if report and experiment.report.enabled and len(forecasts):
         _write_report(result, experiment, manifest, panel, forecasts)
     return result
-
-
-def _plan_all_cells(experiment, panel, plans, forecasters, fallbacks) -> list:
-    """Cells of every forecaster; those with their own ``refit_every`` get refit blocks of their own."""
-    by_refit = {experiment.backtest.refit_every: plans}
-    cells = []
-    for spec, forecaster in zip(experiment.forecasters, forecasters):
-        refit = experiment.backtest.refit_every if spec.refit_every is None else spec.refit_every
-        if refit not in by_refit:
-            by_refit[refit] = plan_backtest(panel, experiment.backtest.model_copy(update={"refit_every": refit}))
-        cells += plan_cells(panel, by_refit[refit], [forecaster], experiment.backtest.horizon, experiment.quantiles,
-                            experiment.seed, fallbacks=fallbacks)
-    return cells
 
 
 def _execute(executor, cells, store, progress, total, already) -> list[dict]:
@@ -229,39 +215,6 @@ def _progress_bar(enabled: bool):
     )
 
 
-def _precheck_metrics(experiment: Experiment, panel: pd.DataFrame, plans, metric_plans, levels) -> None:
-    """Fail before any fitting when a metric cannot be computed on some series (on the scale it is scored on)."""
-    if experiment.periods and not pd.api.types.is_datetime64_any_dtype(panel[DS]):
-        raise DataError(
-            f"'periods' ({', '.join(experiment.periods)}) are given by dates, but the series have integer "
-            "steps; remove 'periods' or use timestamped series."
-        )
-    first_cuts = pd.DataFrame([(uid, g[DS].iloc[plans[str(uid)].cutoffs[0]]) for uid, g in iter_series(panel)],
-                              columns=[ID, "cutoff"])
-    for plan in metric_plans:
-        if plan.name in TRADING_METRICS and plan.params.get("periods_per_year") is None:
-            if not pd.api.types.is_datetime64_any_dtype(panel[DS]):
-                raise DataError(
-                    f"{plan.name} is annualised, but the series have integer steps, so the periods per year "
-                    "are unknown; set 'trading: {periods_per_year: N}' (e.g. 252 for trading days)."
-                )
-        if plan.name not in ("mase", "mape"):
-            continue
-        data = panel if plan.scale == "target" or levels is None else levels_on_scale(levels, plan.scale)
-        if plan.name == "mase":
-            m = int(plan.params.get("season_length", 1))
-            scale = mase_scale(first_training_data(first_cuts, data), m)
-            flat = scale[~(scale > 0)]
-            if len(flat):
-                raise DataError(
-                    f"series '{flat.index[0]}' is constant over its first training window, so MASE's scale "
-                    "would be zero. Drop the series, choose another target, or remove 'mase' from metrics."
-                )
-        elif (data[Y] == 0).any():
-            uid = data.loc[data[Y] == 0, ID].iloc[0]
-            raise DataError(f"series '{uid}' has zeros, where MAPE is undefined; use smape or mase instead.")
-
-
 def _write_outputs(run_dir, experiment, metrics, board, manifest, failures, scales=None) -> None:
     write_atomic(run_dir / "metrics.parquet", lambda p: metrics.to_parquet(p, index=False))
     write_atomic(run_dir / "leaderboard.csv", lambda p: board.to_csv(p, index=False))
@@ -302,11 +255,6 @@ def _write_report(result: RunResult, experiment: Experiment, manifest: dict, pan
         log.exception("report failed")
         return
     result.report = output.paths.get("report")
-
-
-def _empty_metrics() -> pd.DataFrame:
-    types = {ID: object, "model": object, "metric": object, "scale": object, "h": "int64", "value": float}
-    return pd.DataFrame({c: pd.Series(dtype=types[c]) for c in METRIC_COLUMNS})
 
 
 def _attach_log(path: Path) -> logging.Handler:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from tsbench.errors import NotFittedError, PluginError
 from tsbench.forecasters.base import clone
-from tsbench.panel import DS, FORECAST_COLUMNS, ID, Y, quantile_columns
+from tsbench.panel import DS, FORECAST_COLUMNS, ID, Y, quantile_columns, quantile_columns_of
 
 __all__ = ["CheckResult", "ConformanceReport", "check_forecaster", "check_no_lookahead", "synthetic_panel"]
 
@@ -179,7 +179,7 @@ def _fresh(forecaster, seed: int):
 
 def _seeded(model, seed: int):
     # exactly what run_cell does before fitting, so the checks see what a backtest sees
-    from tsbench.cells import _seed_everything, fill_unset_params
+    from tsbench.engine.cells import _seed_everything, fill_unset_params
 
     _seed_everything(seed)
     fill_unset_params(model, seed=seed, random_state=seed)
@@ -286,7 +286,7 @@ def _same(a: pd.DataFrame, b: pd.DataFrame, rtol: float = 1e-6, atol: float = 1e
     b = b.sort_values(keys).reset_index(drop=True)
     if not (a[keys].astype(str).to_numpy() == b[keys].astype(str).to_numpy()).all():
         return False
-    cols = ["y_pred", *[c for c in a.columns if c.startswith("q_")]]
+    cols = ["y_pred", *quantile_columns_of(a)]
     return all(np.allclose(a[c].to_numpy(float), b[c].to_numpy(float), rtol=rtol, atol=atol) for c in cols)
 
 

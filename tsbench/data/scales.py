@@ -21,7 +21,7 @@ import pandas as pd
 
 from tsbench.data.targets import TARGETS, to_target
 from tsbench.errors import DataError
-from tsbench.panel import DS, ID, Y
+from tsbench.panel import DS, ID, Y, quantile_columns_of
 
 __all__ = [
     "SCALES",
@@ -140,7 +140,7 @@ def convert_forecasts(
     sources = out[ID].astype(str).map(source if isinstance(source, dict) else lambda _: source)
     if sources.isna().any():
         raise DataError(f"no target given for series '{out.loc[sources.isna(), ID].iloc[0]}'.")
-    qcols = [c for c in out.columns if c.startswith("q_")]
+    qcols = quantile_columns_of(out)
     converted = {c: np.full(len(out), np.nan) for c in ["y_pred", *qcols]}
     for src in sources.unique():
         rows = (sources == src).to_numpy()

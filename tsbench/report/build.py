@@ -127,7 +127,7 @@ def reload_panel(run: RunData, base_dir: Path) -> pd.DataFrame | None:
     origin, the value at the first cutoff); a series whose fingerprint differs
     from the manifest's makes the whole panel unused, as do standardised runs.
     """
-    from tsbench.config import parse_experiment
+    from tsbench.experiment import parse_experiment
     from tsbench.data.loader import load_panel
     from tsbench.errors import TsbenchError
 

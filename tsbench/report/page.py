@@ -8,7 +8,7 @@ import pandas as pd
 
 from tsbench.report import plots
 from tsbench.report.html import image_html, page_html, paragraph, table_html
-from tsbench.store import write_atomic
+from tsbench.engine.store import write_atomic
 
 __all__ = ["render_report"]
 

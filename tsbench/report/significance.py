@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from tsbench.errors import DataError
-from tsbench.metrics import METRICS
+from tsbench.metrics.registry import get_metric
 from tsbench.report.tables import series_scores
 from tsbench.stats import diebold_mariano, friedman, holm, model_confidence_set, nemenyi_cd, pesaran_timmermann
 
@@ -141,7 +141,7 @@ def rank_summary(metrics: pd.DataFrame, metric: str, alpha: float = 0.05) -> Ran
     n, k = scores.shape
     if n < 2 or k < 2:
         return None
-    res = friedman(scores, higher_is_better=METRICS[metric].higher_is_better)
+    res = friedman(scores, higher_is_better=get_metric(metric).higher_is_better)
     return RankSummary(metric, res.mean_ranks, n, res.statistic, res.pvalue, nemenyi_cd(k, n, alpha), alpha)
 
 

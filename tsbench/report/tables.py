@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from tsbench.metrics import METRICS
+from tsbench.metrics.registry import get_metric, is_metric
 
 __all__ = [
     "leaderboard",
@@ -19,6 +19,8 @@ __all__ = [
     "relative_table",
     "horizon_table",
     "frame_markdown",
+    "period_table",
+    "period_markdown",
 ]
 
 
@@ -43,7 +45,7 @@ def leaderboard(
         table = table.reindex(list(dict.fromkeys([*models, *table.index])))
     first = metric_names[0]
     if first in table.columns:
-        ascending = not METRICS[first].higher_is_better
+        ascending = not get_metric(first).higher_is_better
         table = table.sort_values(first, ascending=ascending, na_position="last", kind="stable")
     table.insert(0, "series", counts.reindex(table.index).fillna(0).astype(int))
     if n_series is not None:
@@ -61,7 +63,7 @@ def leaderboard_markdown(
     ``scales`` (metric -> scale, e.g. ``{"mae": "price"}``) labels each metric
     column with the scale it was scored on.
     """
-    metric_cols = [c for c in table.columns if c in METRICS]
+    metric_cols = [c for c in table.columns if is_metric(c)]
     scales = scales or {}
     header = ["model", "series", *(f"{c} [{scales[c]}]" if c in scales else c for c in metric_cols)]
     lines = [f"## {title}", ""] if title else []
@@ -76,7 +78,7 @@ def leaderboard_markdown(
     if "complete" in table.columns and not table["complete"].all():
         missing = table.loc[~table["complete"], "model"].tolist()
         notes.append(f"Incomplete (failed cells, see failures.json): {', '.join(map(str, missing))}.")
-    arrows = ", ".join(METRICS[c].goal or f"{c} {'higher' if METRICS[c].higher_is_better else 'lower'} is better"
+    arrows = ", ".join(get_metric(c).goal or f"{c} {'higher' if get_metric(c).higher_is_better else 'lower'} is better"
                        for c in metric_cols)
     notes.append(f"Mean over series of each metric over all steps; {arrows}.")
     if scales:
@@ -122,7 +124,7 @@ def mean_table(
     table = table.join(counts).reset_index()
     cols = [m for m in metric_names if m in table.columns]
     if cols:
-        table = table.sort_values(cols[0], ascending=not METRICS[cols[0]].higher_is_better, kind="stable")
+        table = table.sort_values(cols[0], ascending=not get_metric(cols[0]).higher_is_better, kind="stable")
     table = table.sort_values("dataset", key=lambda d: d.map(lambda v: (v != "(all)", v)), kind="stable")
     return table[["dataset", "model", "series", *cols]].reset_index(drop=True)
 
@@ -141,7 +143,7 @@ def rank_table(metrics: pd.DataFrame, metric: str) -> pd.DataFrame:
     Only series on which every model has a value are ranked.
     """
     scores = series_scores(metrics, metric).dropna(axis=0, how="any")
-    ranks = scores.rank(axis=1, ascending=not METRICS[metric].higher_is_better, method="average")
+    ranks = scores.rank(axis=1, ascending=not get_metric(metric).higher_is_better, method="average")
     table = ranks.T
     table.insert(0, "mean_rank", table.mean(axis=1))
     table = table.sort_values("mean_rank", kind="stable")
@@ -168,7 +170,7 @@ def relative_table(metrics: pd.DataFrame, metric_names: Sequence[str], baseline:
             logs = np.log(ratios.where((ratios > 0) & np.isfinite(ratios)))
         ratio = np.exp(logs.mean(axis=0))
         out[f"{name}_ratio"] = ratio
-        out[f"{name}_skill"] = ratio - 1 if METRICS[name].higher_is_better else 1 - ratio
+        out[f"{name}_skill"] = ratio - 1 if get_metric(name).higher_is_better else 1 - ratio
     table = pd.DataFrame(out)
     table.index.name = "model"
     return table.reset_index()
@@ -200,3 +202,35 @@ def _cell(value) -> str:
     if isinstance(value, (float, np.floating)):
         return _fmt(value)
     return str(value)
+
+
+def period_table(by_period: pd.DataFrame) -> pd.DataFrame:
+    """Mean over series: one row per metric and model, one column per period (in the order met)."""
+    order = list(dict.fromkeys(by_period["period"]))
+    # groupby keeps a model whose values are all missing (e.g. no trades), where pivot_table drops it
+    table = by_period.groupby(["metric", "scale", "model", "period"], sort=False)["value"].mean().unstack("period")
+    return table.reindex(columns=order).reset_index().rename_axis(columns=None)
+
+
+def period_markdown(by_period: pd.DataFrame, metric_order: Sequence[str] | None = None,
+                    title: str | None = None) -> str:
+    """One Markdown table per metric: models down, periods across (mean over series)."""
+    table = period_table(by_period)
+    periods = [c for c in table.columns if c not in ("metric", "scale", "model")]
+    names = list(metric_order or dict.fromkeys(table["metric"]))
+    lines = [f"## {title}", ""] if title else []
+    for name in [n for n in names if n in set(table["metric"])]:
+        rows = table[table["metric"] == name]
+        metric = get_metric(name) if is_metric(name) else None
+        better = (metric.goal if metric and metric.goal else
+                  f"{'higher' if metric and metric.higher_is_better else 'lower'} is better")
+        mixed = rows["scale"].nunique() > 1  # series scored on different targets: show each scale's rows
+        lines += [f"### {name} ({', '.join(dict.fromkeys(rows['scale']))}; {better})", ""]
+        head = ["model", "scale"] if mixed else ["model"]
+        lines += ["| " + " | ".join(head + periods) + " |", "|" + "---|" * (len(head) + len(periods))]
+        for _, row in rows.iterrows():
+            first = [str(row["model"]), str(row["scale"])] if mixed else [str(row["model"])]
+            lines.append("| " + " | ".join([*first, *(_fmt(row[p]) for p in periods)]) + " |")
+        lines.append("")
+    lines.append("Mean over series of each metric over all steps, for the origins whose cutoff falls in the period.")
+    return "\n".join(lines) + "\n"

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from tsbench.errors import DataError
-from tsbench.metric_plan import MetricPlan
-from tsbench.periods import metrics_by_period, period_markdown, period_masks, period_table
-from tsbench.scoring import score
+from tsbench.metrics.plan import MetricPlan
+from tsbench.metrics.scoring import metrics_by_period, period_masks, score
+from tsbench.report.tables import period_markdown, period_table
 
 
 def test_masks_cover_years_and_inclusive_named_periods():

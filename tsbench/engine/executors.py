@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
 from tsbench.errors import ConfigError
-from tsbench.timeouts import CellTimeout, limited_call
+from tsbench.engine.timeouts import CellTimeout, limited_call
 
 __all__ = [
     "make_executor",

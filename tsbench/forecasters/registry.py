@@ -41,7 +41,7 @@ BUILTINS: dict[str, str] = {
     "theta": "tsbench.forecasters.theta:Theta",
     "lstm": "tsbench.forecasters.neural.lstm:LSTMForecaster",
     "transformer": "tsbench.forecasters.neural.transformer:TransformerForecaster",
-    "lightgbm": "tsbench.forecasters.lightgbm:LightGBMForecaster",
+    "lightgbm": "tsbench.forecasters.lightgbm.model:LightGBMForecaster",
     "prophet": "tsbench.forecasters.prophet:ProphetForecaster",
 }
 

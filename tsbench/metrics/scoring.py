@@ -5,10 +5,16 @@ scored on, they are carried there through the price levels
 (:func:`tsbench.data.scales.convert_forecasts`) and scored with
 :func:`tsbench.metrics.evaluate`. Trading metrics always read prices and get
 an extra ``buy_and_hold`` row per series.
+
+By period, an origin belongs to a period when its cutoff falls in it (both
+ends included), so every forecast of an origin, and every trade it opens, is
+counted in the same period; each period is scored like the whole run,
+keeping the all-steps value (``h = 0``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -16,22 +22,31 @@ import pandas as pd
 
 from tsbench.data.scales import convert_forecasts, levels_on_scale
 from tsbench.errors import DataError
-from tsbench.metric_plan import TARGET, MetricPlan
-from tsbench.metrics import TRADING_METRICS, METRICS, evaluate
-from tsbench.metrics_trading import BUY_AND_HOLD
-from tsbench.panel import ID
+from tsbench.metrics.plan import TARGET, MetricPlan
+from tsbench.metrics.evaluation import evaluate
+from tsbench.metrics.registry import get_metric
+from tsbench.metrics.trading import BUY_AND_HOLD
+from tsbench.panel import ID, quantile_columns_of
 
-__all__ = ["METRIC_COLUMNS", "score", "buy_and_hold_forecasts"]
+__all__ = ["METRIC_COLUMNS", "PERIOD_COLUMNS", "empty_metrics", "score", "buy_and_hold_forecasts", "period_masks", "metrics_by_period"]
 
 #: Columns of the metrics frame written to ``metrics.parquet``.
 METRIC_COLUMNS = [ID, "model", "metric", "scale", "h", "value"]
+#: Columns of the by-period metrics frame.
+PERIOD_COLUMNS = ["period", ID, "model", "metric", "scale", "value"]
+
+
+def empty_metrics() -> pd.DataFrame:
+    """A metrics frame with no rows (nothing was scored)."""
+    types = {ID: object, "model": object, "metric": object, "scale": object, "h": "int64", "value": float}
+    return pd.DataFrame({c: pd.Series(dtype=types[c]) for c in METRIC_COLUMNS})
 
 
 def buy_and_hold_forecasts(forecasts: pd.DataFrame) -> pd.DataFrame:
     """Forecasts of a reference that always expects a rise, on the origins of each series' first model."""
     first = forecasts.groupby(ID, sort=False)["model"].transform("first")
     rows = forecasts[forecasts["model"] == first]
-    rows = rows.drop(columns=[c for c in rows.columns if c.startswith("q_")])
+    rows = rows.drop(columns=quantile_columns_of(rows))
     return rows.assign(model=BUY_AND_HOLD, y_pred=np.inf)
 
 
@@ -69,7 +84,7 @@ def score(
     parts = []
     for scale in dict.fromkeys(p.scale for p in plans):
         group = [p for p in plans if p.scale == scale]
-        trading = [p for p in group if _base(p.name) in TRADING_METRICS]
+        trading = [p for p in group if get_metric(p.name).kind == "trading"]
         other = [p for p in group if p not in trading]
         if scale == TARGET:
             frame, data = forecasts, panel
@@ -89,7 +104,7 @@ def score(
             with_reference = pd.concat([frame, buy_and_hold_forecasts(frame)], ignore_index=True)
             parts.append(_evaluate(with_reference, data, trading, extra, labels, steps))
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in METRIC_COLUMNS})
+        return empty_metrics()
     out = pd.concat(parts, ignore_index=True)
     return out[METRIC_COLUMNS].sort_values(["metric", "model", ID, "h"], ignore_index=True)
 
@@ -99,5 +114,53 @@ def _evaluate(frame, data, plans, extra, labels, steps) -> pd.DataFrame:
     return scored.assign(scale=scored[ID].astype(str).map(labels))
 
 
-def _base(name: str) -> str:
-    return name if name in METRICS.keys() else name.rpartition("_")[0]
+def period_masks(
+    cutoffs: pd.Series, periods: Mapping[str, Sequence[dt.date]] | None = None, years: bool = True
+) -> dict[str, pd.Series]:
+    """Label -> boolean mask over ``cutoffs``: each calendar year present, then each named period.
+
+    Integer (non-calendar) cutoffs get only the named periods, whose bounds are
+    then compared as given.
+    """
+    out: dict[str, pd.Series] = {}
+    calendar = pd.api.types.is_datetime64_any_dtype(cutoffs)
+    if years and calendar:
+        for year in sorted(cutoffs.dt.year.unique()):
+            out[str(year)] = cutoffs.dt.year == year
+    for label, (start, end) in (periods or {}).items():
+        if not calendar and isinstance(start, dt.date):
+            raise DataError(
+                f"period {label!r} is given by dates, but the series have integer steps; "
+                "named periods need timestamped series."
+            )
+        lo, hi = (pd.Timestamp(start), pd.Timestamp(end)) if calendar else (start, end)
+        if calendar:
+            hi = hi + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")  # the whole end day
+        out[str(label)] = (cutoffs >= lo) & (cutoffs <= hi)
+    return out
+
+
+def metrics_by_period(
+    forecasts: pd.DataFrame,
+    panel: pd.DataFrame,
+    levels: pd.DataFrame | None,
+    targets: Mapping[str, str],
+    plans: Sequence[MetricPlan],
+    periods: Mapping[str, Sequence[dt.date]] | None = None,
+    years: bool = True,
+) -> pd.DataFrame:
+    """Every metric of ``plans`` over all steps, per period, series and model.
+
+    Returns a long frame ``period, unique_id, model, metric, scale, value``;
+    periods without any origin are left out.
+    """
+    parts = []
+    for label, mask in period_masks(forecasts["cutoff"], periods, years).items():
+        subset = forecasts[mask.to_numpy()]
+        if subset.empty:
+            continue
+        scored = score(subset, panel, levels, targets, plans, steps=False)  # all-steps rows (h = 0) only
+        parts.append(scored.drop(columns="h").assign(period=label))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in PERIOD_COLUMNS})
+    return pd.concat(parts, ignore_index=True)[PERIOD_COLUMNS]

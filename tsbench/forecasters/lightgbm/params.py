@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from tsbench.features import parse_calendar, parse_lags, parse_rolling
-from tsbench.transforms import check_transform
+from tsbench.forecasters.lightgbm.features import parse_calendar, parse_lags, parse_rolling
+from tsbench.forecasters.lightgbm.transforms import check_transform
 
 __all__ = ["check_forecaster_params", "booster_params", "lightgbm_aliases"]
 

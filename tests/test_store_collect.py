@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tsbench import collect as collect_module
-from tsbench.metrics import evaluate
+from tsbench.engine import store as collect_module
+from tsbench.metrics.evaluation import evaluate
 from tsbench.runner import run_experiment
 from tests.helpers import experiment
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from tsbench.errors import ConfigError, DataError, PluginError
-from tsbench.features import (
+from tsbench.forecasters.lightgbm.features import (
     FeatureSpec,
     calendar_features,
     gather,
@@ -19,8 +19,8 @@ from tsbench.features import (
     parse_rolling,
     window_features,
 )
-from tsbench.forecasters._lgbm_params import booster_params, check_forecaster_params
-from tsbench.forecasters._panel_arrays import (
+from tsbench.forecasters.lightgbm.params import booster_params, check_forecaster_params
+from tsbench.forecasters.lightgbm.arrays import (
     PanelArrays,
     anchor_positions,
     check_levels,
@@ -31,7 +31,7 @@ from tsbench.forecasters._panel_arrays import (
 )
 from tsbench.forecasters.base import BaseForecaster, _check_horizon
 from tsbench.panel import DS, ID, check_panel
-from tsbench.transforms import inverse
+from tsbench.forecasters.lightgbm.transforms import inverse
 
 __all__ = ["LightGBMForecaster"]
 

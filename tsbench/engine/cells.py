@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from tsbench.backtest import SeriesPlan
+from tsbench.engine.origins import SeriesPlan, plan_backtest
 from tsbench.forecasters.base import clone
-from tsbench.panel import DS, ID, Y, iter_series, series_bounds
+from tsbench.panel import DS, ID, Y, iter_series, quantile_columns_of, series_bounds
 
-__all__ = ["Cell", "CellResult", "plan_cells", "run_cell"]
+__all__ = ["Cell", "CellResult", "plan_cells", "plan_cells_by_refit", "run_cell"]
 
 
 @dataclass
@@ -62,6 +62,24 @@ def cell_key(alias: str, params: dict, series: tuple[str, ...], blocks: tuple[in
     label = series[0] if len(series) == 1 else f"{len(series)}series"
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{alias}--{label}")
     return f"{safe}--{digest}"
+
+
+def plan_cells_by_refit(panel, backtest, forecasters, refit_every, quantiles, seed, fallbacks=None,
+                        plans=None) -> list[Cell]:
+    """Cells of every forecaster, each refitting as its entry of ``refit_every`` says (None: the backtest's).
+
+    The origins are the same for every forecaster; only the refit blocks
+    differ, planned once per distinct setting. ``plans`` are the series plans
+    of ``backtest`` when already made.
+    """
+    by_refit = {backtest.refit_every: plans if plans is not None else plan_backtest(panel, backtest)}
+    cells: list[Cell] = []
+    for forecaster, refit in zip(forecasters, refit_every):
+        refit = backtest.refit_every if refit is None else refit
+        if refit not in by_refit:
+            by_refit[refit] = plan_backtest(panel, backtest.model_copy(update={"refit_every": refit}))
+        cells += plan_cells(panel, by_refit[refit], [forecaster], backtest.horizon, quantiles, seed, fallbacks=fallbacks)
+    return cells
 
 
 def plan_cells(panel, plans, forecasters, horizon, quantiles, seed, fallbacks=None) -> list[Cell]:
@@ -199,7 +217,7 @@ def _with_fallback(block, reason, train, series, cell: Cell, active, b, used: li
     """Forecasts of the block where the model failed (all of it, or origins with non-finite values)."""
     name = cell.fallback.name
     if block is not None:
-        values = block[["y_pred", *[c for c in block.columns if c.startswith("q_")]]].to_numpy(dtype=float)
+        values = block[["y_pred", *quantile_columns_of(block)]].to_numpy(dtype=float)
         bad = ~np.isfinite(values).all(axis=1)
         if not bad.any():
             return block.assign(fallback=None)
@@ -272,7 +290,7 @@ def _attach_actuals(forecasts: pd.DataFrame, series: dict[str, _Series], cell: C
         y_parts.append(one.y[pos])
     out = forecasts.assign(ds=np.concatenate(ds_parts), y=np.concatenate(y_parts), model=cell.alias)
     cols = [ID, "cutoff", DS, "h", "model", "y", "y_pred"]
-    extra = [c for c in out.columns if c.startswith("q_")] + (["fallback"] if "fallback" in out.columns else [])
+    extra = quantile_columns_of(out) + (["fallback"] if "fallback" in out.columns else [])
     return out[cols + extra]
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from tsbench.errors import DataError
-from tsbench.panel import DS, ID, Y, iter_series
+from tsbench.panel import DS, ID, Y, iter_series, series_bounds
 
-__all__ = ["SeriesPlan", "plan_series", "plan_backtest", "standardize"]
+__all__ = ["SeriesPlan", "plan_series", "plan_backtest", "first_cutoffs", "standardize"]
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,14 @@ def _too_short(uid: str, n: int, spec, first_train: int) -> str:
 def plan_backtest(panel: pd.DataFrame, spec) -> dict[str, SeriesPlan]:
     """A :class:`SeriesPlan` for every series of a sorted panel."""
     return {str(uid): plan_series(str(uid), g[DS].to_numpy(), spec) for uid, g in iter_series(panel)}
+
+
+def first_cutoffs(panel: pd.DataFrame, plans: dict[str, SeriesPlan]) -> pd.DataFrame:
+    """``unique_id, cutoff``: the first cutoff of each series of a sorted panel."""
+    ids, starts, _ = series_bounds(panel)
+    ds = panel[DS].to_numpy()
+    rows = [(ids[s], ds[s + plans[str(ids[s])].cutoffs[0]]) for s in starts]
+    return pd.DataFrame(rows, columns=[ID, "cutoff"])
 
 
 def standardize(panel: pd.DataFrame, plans: dict[str, SeriesPlan]) -> pd.DataFrame:

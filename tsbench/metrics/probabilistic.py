@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from tsbench.errors import DataError
+from tsbench.metrics.point import group_mean
+from tsbench.panel import quantile_levels_of
 
 __all__ = [
-    "quantile_levels",
     "central_intervals",
     "interval_suffix",
     "pinball_losses",
@@ -29,18 +30,6 @@ __all__ = [
 ]
 
 _TOL = 1e-9
-
-
-def quantile_levels(df: pd.DataFrame) -> dict[float, str]:
-    """The quantile levels of ``df`` and their columns, in increasing order."""
-    levels = {}
-    for col in df.columns:
-        if col.startswith("q_"):
-            try:
-                levels[float(col[2:])] = col
-            except ValueError:
-                continue
-    return dict(sorted(levels.items()))
 
 
 def central_intervals(levels: Sequence[float]) -> dict[float, tuple[float, float]]:
@@ -59,22 +48,13 @@ def interval_suffix(nominal: float) -> str:
 
 
 def _need_quantiles(df: pd.DataFrame, what: str) -> dict[float, str]:
-    levels = quantile_levels(df)
+    levels = quantile_levels_of(df)
     if not levels:
         raise DataError(
             f"{what} needs quantile forecasts (columns q_<level>), but the frame has none; "
             "set 'quantiles: [0.1, 0.5, 0.9]' (for example) in the experiment."
         )
     return levels
-
-
-def _group_mean(values: np.ndarray, df: pd.DataFrame, by: Sequence[str]) -> pd.Series:
-    # a group with any missing quantile has no score (mean would silently skip rows)
-    series = pd.Series(values, index=df.index)
-    keys = [df[c] for c in by]
-    mean = series.groupby(keys, sort=True).mean()
-    incomplete = series.isna().groupby(keys, sort=True).any()
-    return mean.mask(incomplete)
 
 
 def pinball_losses(y: np.ndarray, q: np.ndarray, level: float) -> np.ndarray:
@@ -91,7 +71,7 @@ def _pinball_matrix(df: pd.DataFrame, levels: dict[float, str]) -> np.ndarray:
 def pinball(df: pd.DataFrame, by: Sequence[str]) -> pd.Series:
     """Pinball loss averaged over the quantile levels and rows."""
     losses = _pinball_matrix(df, _need_quantiles(df, "pinball"))
-    return _group_mean(losses.mean(axis=1), df, by)
+    return group_mean(losses.mean(axis=1), df, by)
 
 
 def crps(df: pd.DataFrame, by: Sequence[str]) -> pd.Series:
@@ -106,7 +86,7 @@ def crps(df: pd.DataFrame, by: Sequence[str]) -> pd.Series:
     """
     levels = _need_quantiles(df, "crps")
     weights = _level_weights(np.asarray(list(levels)))
-    return _group_mean(2.0 * _pinball_matrix(df, levels) @ weights, df, by)
+    return group_mean(2.0 * _pinball_matrix(df, levels) @ weights, df, by)
 
 
 def _level_weights(tau: np.ndarray) -> np.ndarray:
@@ -146,13 +126,13 @@ def coverage(df: pd.DataFrame, by: Sequence[str], interval: float | None = None)
     lo, hi, _ = _bounds(df, interval, "coverage")
     y = df["y"].to_numpy(dtype=float)
     inside = np.where(np.isnan(lo) | np.isnan(hi), np.nan, ((y >= lo) & (y <= hi)).astype(float))
-    return _group_mean(inside, df, by)
+    return group_mean(inside, df, by)
 
 
 def width(df: pd.DataFrame, by: Sequence[str], interval: float | None = None) -> pd.Series:
     """Mean width of the central interval (upper minus lower quantile)."""
     lo, hi, _ = _bounds(df, interval, "width")
-    return _group_mean(hi - lo, df, by)
+    return group_mean(hi - lo, df, by)
 
 
 def winkler(df: pd.DataFrame, by: Sequence[str], interval: float | None = None) -> pd.Series:
@@ -161,4 +141,4 @@ def winkler(df: pd.DataFrame, by: Sequence[str], interval: float | None = None) 
     alpha = 1.0 - nominal
     y = df["y"].to_numpy(dtype=float)
     score = (hi - lo) + (2.0 / alpha) * (np.maximum(lo - y, 0.0) + np.maximum(y - hi, 0.0))
-    return _group_mean(score, df, by)
+    return group_mean(score, df, by)

@@ -9,9 +9,9 @@ import pandas as pd
 
 from tsbench.data.calendar import future_ds, infer_step
 from tsbench.errors import DataError
-from tsbench.features import row_starts
+from tsbench.forecasters.lightgbm.features import row_starts
 from tsbench.panel import DS, ID, Y
-from tsbench.transforms import forward, series_starts
+from tsbench.forecasters.lightgbm.transforms import forward, series_starts
 
 __all__ = ["PanelArrays", "panel_arrays", "last_positions", "anchor_positions", "future_dates", "known_after", "check_levels"]
 

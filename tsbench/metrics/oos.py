@@ -15,11 +15,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from tsbench.data.scales import RETURN_SCALES
 from tsbench.panel import DS, ID, Y
 
 __all__ = ["on_return_scale", "r2_oos", "r2_oos_rw", "r2_oos_mean", "expanding_mean_at"]
 
-_RETURN_SCALES = ("return", "log_return")
 
 
 def r2_oos(df: pd.DataFrame, by: Sequence[str], benchmark: np.ndarray) -> pd.Series:
@@ -37,8 +37,8 @@ def on_return_scale(df: pd.DataFrame, scale: str | Mapping[str, str] | None) -> 
     if scale is None:
         return np.zeros(len(df), dtype=bool)
     if isinstance(scale, str):
-        return np.full(len(df), scale in _RETURN_SCALES)
-    return df[ID].astype(str).map(scale).isin(_RETURN_SCALES).to_numpy()
+        return np.full(len(df), scale in RETURN_SCALES)
+    return df[ID].astype(str).map(scale).isin(RETURN_SCALES).to_numpy()
 
 
 def r2_oos_rw(df: pd.DataFrame, by: Sequence[str], scale: str | Mapping[str, str] | None = None) -> pd.Series:

@@ -1,0 +1,116 @@
+"""Load an experiment file and check it against the model registry and the metrics, once.
+
+:mod:`tsbench.config` validates the file's shape; this module adds what needs
+the rest of tsbench: every model can be built with its parameters, every
+fallback forecasts what the experiment asks of it, and every metric can be
+scored as configured. :func:`resolve_experiment` returns those results
+(forecasters, fallbacks, metric plans) so the runner uses them instead of
+computing them again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from tsbench.config import Experiment, ForecasterSpec, TradingSpec, validate_experiment
+from tsbench.errors import ConfigError, PluginError, TsbenchError
+from tsbench.forecasters.registry import make_forecaster
+from tsbench.metrics.plan import MetricPlan, plan_metrics
+
+__all__ = ["ResolvedExperiment", "load_experiment", "parse_experiment", "resolve_experiment", "metric_plans_of"]
+
+
+@dataclass(frozen=True)
+class ResolvedExperiment:
+    """An experiment with what its checks built: one forecaster per spec, the fallbacks and the metric plans."""
+
+    experiment: Experiment
+    forecasters: list
+    fallbacks: dict
+    metric_plans: list[MetricPlan]
+
+
+def load_experiment(path: str | Path, check_models: bool = True) -> Experiment:
+    """Read and validate an experiment file; every problem is a :class:`ConfigError` naming the file."""
+    return parse_experiment(_read_yaml(Path(path)), where=str(path), check_models=check_models)
+
+
+def parse_experiment(raw: Any, where: str = "<experiment>", check_models: bool = True) -> Experiment:
+    """Validate a parsed experiment mapping (see :func:`load_experiment`).
+
+    With ``check_models`` (the default) every model, fallback and metric is also checked.
+    """
+    experiment = validate_experiment(raw, where)
+    if check_models:
+        resolve_experiment(experiment, where)
+    return experiment
+
+
+def resolve_experiment(experiment: Experiment, where: str = "<experiment>") -> ResolvedExperiment:
+    """Build every forecaster and fallback and plan every metric, or raise a :class:`ConfigError` naming the key."""
+    forecasters = [_make(spec, i, where) for i, spec in enumerate(experiment.forecasters)]
+    fallbacks = {spec.name: _make_fallback(experiment, spec, i, where)
+                 for i, spec in enumerate(experiment.forecasters) if spec.fallback is not None}
+    try:
+        plans = metric_plans_of(experiment)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return ResolvedExperiment(experiment, forecasters, fallbacks, plans)
+
+
+def metric_plans_of(experiment: Experiment) -> list[MetricPlan]:
+    """The metric plans of an experiment (see :func:`tsbench.metrics.plan.plan_metrics`)."""
+    options = experiment.metric_params()
+    return plan_metrics(
+        [(name, options.get(name, {})) for name in experiment.metric_names()],
+        targets=[spec.target for spec in experiment.data],
+        quantiles=experiment.quantiles,
+        horizon=experiment.backtest.horizon,
+        score_on=experiment.score_on,
+        standardised=experiment.backtest.scale == "standard",
+        percentage_on_returns=experiment.percentage_on_returns,
+        trading_options=lambda overrides: _trading_options(experiment.trading, overrides),
+        forecaster_names=[spec.name for spec in experiment.forecasters],
+    )
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.exists():
+        raise ConfigError(f"experiment file {str(path)!r} does not exist.")
+    try:
+        return yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def _make(spec: ForecasterSpec, i: int, where: str):
+    try:
+        return make_forecaster(spec.name, spec.model, spec.params)
+    except TsbenchError as exc:
+        key = "model" if isinstance(exc, PluginError) or "unknown model" in str(exc) else "params"
+        raise ConfigError(f"{where}: forecasters.{i}.{key} ({spec.name}): {exc}") from None
+
+
+def _make_fallback(experiment: Experiment, spec: ForecasterSpec, i: int, where: str):
+    try:
+        fallback = make_forecaster(spec.fallback, spec.fallback)
+    except TsbenchError as exc:
+        raise ConfigError(f"{where}: forecasters.{i}.fallback ({spec.name}): {exc}") from None
+    if experiment.quantiles and not fallback.all_tags().get("quantiles"):
+        raise ConfigError(
+            f"{where}: forecasters.{i}.fallback ({spec.name}): fallback {spec.fallback!r} does not forecast "
+            f"quantiles, which this experiment asks for ({experiment.quantiles}); pick one that does, e.g. 'naive'."
+        )
+    return fallback
+
+
+def _trading_options(defaults: TradingSpec, overrides: dict) -> dict:
+    try:
+        return TradingSpec.model_validate({**defaults.model_dump(), **overrides}).model_dump()
+    except ValidationError as exc:
+        raise ValueError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
