@@ -110,7 +110,7 @@ def experiment(tmp_path, **extra):
         "backtest": {"horizon": 2, "origins": 4, "step": 2, "refit_every": 2},
         "forecasters": [
             {"name": "arima", "model": "arima", "params": {"order": [1, 1, 1]}, "fallback": "naive"},
-            {"name": "flaky", "model": "test_fallback:Flaky", "params": {"fail_after": 254}, "fallback": "naive"},
+            {"name": "flaky", "model": "tests.engine.test_fallback:Flaky", "params": {"fail_after": 254}, "fallback": "naive"},
             {"name": "random_walk", "model": "naive"},
         ],
         "metrics": ["mase"],

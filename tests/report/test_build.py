@@ -18,7 +18,7 @@ from tsbench.testing import synthetic_panel
 pytest.importorskip("matplotlib")
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 
 
