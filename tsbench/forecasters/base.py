@@ -12,6 +12,7 @@ import pandas as pd
 
 from tsbench.data.calendar import future_ds, infer_step
 from tsbench.errors import DataError, NotFittedError
+from tsbench.forecasters._checks import check_horizon
 from tsbench.panel import DS, ID, Y, check_panel, iter_series, quantile_columns, series_bounds
 
 __all__ = ["Forecaster", "BaseForecaster", "LocalForecaster", "DEFAULT_TAGS", "clone"]
@@ -117,19 +118,21 @@ class BaseForecaster:
         return self
 
     def predict(
-        self, context: pd.DataFrame, horizon: int, quantiles: Sequence[float] = ()
+        self,
+        context: pd.DataFrame,
+        horizon: int,
+        quantiles: Sequence[float] = (),
+        future: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """Forecast ``horizon`` steps past the end of each series of ``context``.
 
         Returns a forecast frame: ``unique_id, cutoff, ds, h, model, y_pred`` and
-        ``q_<level>`` columns when ``quantiles`` are given.
+        ``q_<level>`` columns when ``quantiles`` are given. ``future`` holds known
+        covariates after the end of each series, for forecasters whose hooks
+        read them.
         """
-        self._check_fitted()
-        horizon = _check_horizon(horizon)
-        quantiles = self._check_quantiles(quantiles)
-        context = check_panel(context, "context")
-        self._check_timestamps(context)
-        raw = self._predict(context, horizon, quantiles)
+        context, horizon, quantiles = self._checked(context, horizon, quantiles, "context")
+        raw = self._predict(context, horizon, quantiles, **self._future_kwargs(future))
         return self._finish(raw, context, horizon, quantiles)
 
     def predict_origins(
@@ -138,23 +141,18 @@ class BaseForecaster:
         cutoffs: pd.DataFrame,
         horizon: int,
         quantiles: Sequence[float] = (),
+        future: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """Forecast from several cutoffs of each series with the current parameters.
 
         ``cutoffs`` has columns ``unique_id`` and ``cutoff``; the forecast made at a
-        cutoff uses only the rows of ``history`` at or before it. The default
-        slices the history and calls :meth:`predict` once per origin; models with
-        the ``batch_origins`` tag override it with a single batched pass.
+        cutoff uses only the rows of ``history`` at or before it. Inputs are
+        checked here once; :meth:`_predict_origins` does the work (by default one
+        :meth:`_predict` per origin; models with the ``batch_origins`` tag
+        override it with a single batched pass).
         """
-        history = check_panel(history, "history")
-        rank = cutoffs.sort_values([ID, "cutoff"]).groupby(ID, sort=False).cumcount()
-        out = []
-        for _, group in cutoffs.sort_values([ID, "cutoff"]).groupby(rank.to_numpy(), sort=True):
-            lookup = dict(zip(group[ID], group["cutoff"]))
-            ids = history[ID].map(lookup)
-            keep = ids.notna().to_numpy() & (history[DS].to_numpy() <= _as_array(ids, history))
-            out.append(self.predict(history.loc[keep], horizon, quantiles))
-        return pd.concat(out, ignore_index=True)
+        history, horizon, quantiles = self._checked(history, horizon, quantiles, "history")
+        return self._predict_origins(history, cutoffs, horizon, quantiles, **self._future_kwargs(future))
 
     # -- for subclasses --------------------------------------------------------------
     def _fit(self, train: pd.DataFrame) -> None:
@@ -165,7 +163,43 @@ class BaseForecaster:
     ) -> pd.DataFrame:
         raise NotImplementedError
 
+    def _predict_origins(
+        self, history: pd.DataFrame, cutoffs: pd.DataFrame, horizon: int, quantiles: tuple[float, ...], **future
+    ) -> pd.DataFrame:
+        """One :meth:`_predict` per origin rank, on the history sliced at each series' cutoff."""
+        ordered = cutoffs.sort_values([ID, "cutoff"])
+        rank = ordered.groupby(ID, sort=False).cumcount()
+        out = []
+        for _, group in ordered.groupby(rank.to_numpy(), sort=True):
+            lookup = dict(zip(group[ID], group["cutoff"]))
+            ids = history[ID].map(lookup)
+            keep = ids.notna().to_numpy() & (history[DS].to_numpy() <= _as_array(ids, history))
+            context = history.loc[keep].reset_index(drop=True)
+            out.append(self._finish(self._predict(context, horizon, quantiles, **future), context, horizon, quantiles))
+        return pd.concat(out, ignore_index=True)
+
     # -- helpers -----------------------------------------------------------------------
+    def _checked(
+        self, frame: pd.DataFrame, horizon: object, quantiles: Sequence[float], what: str
+    ) -> tuple[pd.DataFrame, int, tuple[float, ...]]:
+        """The one validation preamble of every predict path: fitted, horizon, quantiles, panel, timestamps."""
+        self._check_fitted()
+        horizon = check_horizon(horizon)
+        quantiles = self._check_quantiles(quantiles)
+        frame = check_panel(frame, what)
+        self._check_timestamps(frame)
+        return frame, horizon, quantiles
+
+    def _future_kwargs(self, future: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+        if future is None:
+            return {}
+        if "future" not in inspect.signature(self._predict).parameters:
+            raise ValueError(
+                f"{type(self).__name__} reads no known covariates, but 'future' values were given; "
+                "drop them or use a forecaster that takes known covariates (e.g. lightgbm)."
+            )
+        return {"future": future}
+
     def _check_fitted(self) -> None:
         if not getattr(self, "is_fitted_", False):
             raise NotFittedError(
@@ -291,12 +325,8 @@ class LocalForecaster(BaseForecaster):
         y = context[Y].to_numpy(dtype=float)
         return _stack([self._one(ids[s], y[s:e], horizon, quantiles) for s, e in zip(starts, ends)])
 
-    def predict_origins(self, history, cutoffs, horizon, quantiles=()):
+    def _predict_origins(self, history, cutoffs, horizon, quantiles):
         """Forecast at many cutoffs per series, slicing each series' array in place."""
-        self._check_fitted()
-        horizon = _check_horizon(horizon)
-        quantiles = self._check_quantiles(quantiles)
-        history = check_panel(history, "history")
         wanted = _cutoffs_by_series(cutoffs)
         ids, starts, ends = series_bounds(history)
         y_all = history[Y].to_numpy(dtype=float)
@@ -333,12 +363,6 @@ def clone(forecaster: BaseForecaster) -> BaseForecaster:
     new = type(forecaster)(**params)
     new.name = forecaster.name
     return new
-
-
-def _check_horizon(horizon: object) -> int:
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
-        raise ValueError(f"horizon must be a positive integer, got {horizon!r}.")
-    return int(horizon)
 
 
 def _stack_arrays(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from tsbench.data.calendar import describe_frequency, future_ds, infer_step
 from tsbench.errors import DataError
+from tsbench.forecasters._checks import check_choice, check_int, check_number, is_int
 from tsbench.forecasters.base import BaseForecaster
 from tsbench.panel import DS, ID, Y, iter_series, quantile_column
 
@@ -120,24 +121,21 @@ class ProphetForecaster(BaseForecaster):
     # -- validation --------------------------------------------------------------------
     def check_params(self) -> None:
         """Raise ``ValueError`` for parameter values Prophet cannot use."""
-        _check_choice("growth", self.growth, ("linear", "flat", "logistic"))
-        _check_choice("seasonality_mode", self.seasonality_mode, ("additive", "multiplicative"))
+        check_choice("growth", self.growth, ("linear", "flat", "logistic"))
+        check_choice("seasonality_mode", self.seasonality_mode, ("additive", "multiplicative"))
         if self.growth == "logistic" and self.cap is None:
             raise ValueError("growth 'logistic' needs a 'cap' (the saturation level); got cap=None.")
         if self.cap is not None and self.floor is not None and not self.cap > self.floor:
             raise ValueError(f"cap must exceed floor, got cap={self.cap!r}, floor={self.floor!r}.")
-        _check_int("n_changepoints", self.n_changepoints, 0)
-        _check_int("uncertainty_samples", self.uncertainty_samples, 1)
-        if self.lbfgs_memory is not None:
-            _check_int("lbfgs_memory", self.lbfgs_memory, 1)
-        if not 0 <= _number("changepoint_range", self.changepoint_range) <= 1:
-            raise ValueError(f"changepoint_range must lie in [0, 1], got {self.changepoint_range!r}.")
+        check_int("n_changepoints", self.n_changepoints, low=0)
+        check_int("uncertainty_samples", self.uncertainty_samples, low=1)
+        check_int("lbfgs_memory", self.lbfgs_memory, low=1, optional=True)
+        check_number("changepoint_range", self.changepoint_range, low=0, high=1)
         for key in ("changepoint_prior_scale", "seasonality_prior_scale", "holidays_prior_scale"):
-            if not _number(key, getattr(self, key)) > 0:
-                raise ValueError(f"{key} must be positive, got {getattr(self, key)!r}.")
+            check_number(key, getattr(self, key), low=0, low_open=True)
         for key in ("yearly_seasonality", "weekly_seasonality", "daily_seasonality"):
             value = getattr(self, key)
-            if not (value == "auto" or isinstance(value, bool) or (isinstance(value, int) and value >= 0)):
+            if not (value == "auto" or isinstance(value, bool) or is_int(value, 0)):
                 raise ValueError(f"{key} must be 'auto', true/false or a Fourier order >= 0, got {value!r}.")
         for spec in self.seasonalities or []:
             _check_seasonality(spec)
@@ -310,22 +308,6 @@ def _numpy_seed(seed: int | None) -> Iterator[None]:
         np.random.set_state(state)
 
 
-def _check_choice(key: str, value: object, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ValueError(f"{key} must be one of {list(choices)}, got {value!r}.")
-
-
-def _check_int(key: str, value: object, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{key} must be an integer >= {low}, got {value!r}.")
-
-
-def _number(key: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-        raise ValueError(f"{key} must be a number, got {value!r}.")
-    return float(value)
-
-
 def _check_seasonality(spec: object) -> None:
     if not isinstance(spec, dict):
         raise ValueError(f"each entry of seasonalities must be a mapping, got {spec!r}.")
@@ -337,9 +319,8 @@ def _check_seasonality(spec: object) -> None:
             + (f"missing key(s) {missing}; " if missing else "")
             + f"expected keys {sorted(_SEASONALITY_REQUIRED)} and optionally ['mode', 'prior_scale']."
         )
-    if not _number("period", spec["period"]) > 0:
-        raise ValueError(f"seasonality {spec['name']!r}: period must be positive, got {spec['period']!r}.")
-    _check_int(f"seasonality {spec['name']!r} fourier_order", spec["fourier_order"], 1)
+    check_number(f"seasonality {spec['name']!r} period", spec["period"], low=0, low_open=True)
+    check_int(f"seasonality {spec['name']!r} fourier_order", spec["fourier_order"], low=1)
 
 
 def _check_country(code: object) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 from scipy.stats import norm
 
 from tsbench.forecasters.base import LocalForecaster
-from tsbench.panel import DS, ID, Y, check_panel, iter_series
+from tsbench.panel import DS, ID, Y, iter_series
 
 __all__ = [
     "FitWarning",
@@ -120,20 +120,18 @@ class StatsmodelsForecaster(LocalForecaster):
         self.states_ = states
         self.fit_info_ = {str(uid): dict(s.info) for uid, s in states.items()}
 
-    def predict_origins(self, history, cutoffs, horizon, quantiles=()):
+    def _predict_origins(self, history, cutoffs, horizon, quantiles):
         """Forecast at many cutoffs per series; each series is filtered once, up to its last cutoff."""
         with one_blas_thread():
-            return self._predict_origins(history, cutoffs, horizon, quantiles)
+            self._prefilter_all(history, cutoffs)
+            return super()._predict_origins(history, cutoffs, horizon, quantiles)
 
-    def _predict_origins(self, history, cutoffs, horizon, quantiles):
-        self._check_fitted()
-        history = check_panel(history, "history")
+    def _prefilter_all(self, history, cutoffs) -> None:
         last = cutoffs.groupby(ID, sort=False)["cutoff"].max()
         for uid, g in iter_series(history):
             if uid in last.index and uid in self.states_:
                 end = int(np.searchsorted(g[DS].to_numpy(), np.asarray(last[uid], dtype=g[DS].dtype), side="right"))
                 self._prefilter(self.states_[uid], g[Y].to_numpy(dtype=float)[:end])
-        return super().predict_origins(history, cutoffs, horizon, quantiles)
 
     def _prefilter(self, fit: SeriesFit, y: np.ndarray) -> None:
         """Filter ``y`` (the history up to the last cutoff) ahead of forecasting from its cutoffs."""

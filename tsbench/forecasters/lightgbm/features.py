@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tsbench.forecasters._checks import is_int
+
 __all__ = [
     "ROLLING_STATS",
     "CALENDAR_FEATURES",
@@ -59,12 +61,12 @@ class FeatureSpec:
 
 def parse_lags(lags: object) -> tuple[int, ...]:
     """``n`` means lags 1..n; a list gives the lags themselves. Raises ``ValueError``."""
-    if isinstance(lags, (int, np.integer)) and not isinstance(lags, bool):
+    if is_int(lags):
         if lags < 1:
             raise ValueError(f"lags must be a positive integer or a list of them, got {lags!r}")
         return tuple(range(1, int(lags) + 1))
     if isinstance(lags, Sequence) and not isinstance(lags, str) and len(lags) > 0:
-        if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in lags):
+        if all(is_int(v, 1) for v in lags):
             return tuple(sorted({int(v) for v in lags}))
     raise ValueError(f"lags must be a positive integer or a non-empty list of them, got {lags!r}")
 
@@ -81,9 +83,7 @@ def parse_rolling(rolling: object) -> tuple[tuple[str, int], ...]:
             raise ValueError(f"rolling statistic must be one of {list(ROLLING_STATS)}, got {stat!r}")
         windows = [windows] if isinstance(windows, (int, np.integer)) else windows
         smallest = 2 if stat == "std" else 1
-        if not isinstance(windows, Sequence) or not all(
-            isinstance(w, (int, np.integer)) and not isinstance(w, bool) and w >= smallest for w in windows
-        ):
+        if not isinstance(windows, Sequence) or not all(is_int(w, smallest) for w in windows):
             raise ValueError(f"rolling {stat} windows must be integers >= {smallest}, got {windows!r}")
         pairs += [(str(stat), int(w)) for w in windows]
     return tuple(sorted(set(pairs), key=lambda p: (ROLLING_STATS.index(p[0]), p[1])))

@@ -29,8 +29,8 @@ from tsbench.forecasters.lightgbm.arrays import (
     last_positions,
     panel_arrays,
 )
-from tsbench.forecasters.base import BaseForecaster, _check_horizon
-from tsbench.panel import DS, ID, check_panel
+from tsbench.forecasters.base import BaseForecaster
+from tsbench.panel import DS, ID
 from tsbench.forecasters.lightgbm.transforms import inverse
 
 __all__ = ["LightGBMForecaster"]
@@ -201,23 +201,14 @@ class LightGBMForecaster(BaseForecaster):
             self._fit_step(self.train_, h)
 
     # -- predict -----------------------------------------------------------------------
-    def predict(
-        self,
-        context: pd.DataFrame,
-        horizon: int,
-        quantiles: Sequence[float] = (),
-        future: pd.DataFrame | None = None,
+    def _predict(
+        self, context: pd.DataFrame, horizon: int, quantiles: tuple[float, ...], future: pd.DataFrame | None = None
     ) -> pd.DataFrame:
-        """Forecast ``horizon`` steps past the end of each series of ``context``.
+        """Point forecasts past the end of each series.
 
         ``future`` holds the values of the known covariates after the end of
         each series (``unique_id``, ``ds`` and those columns, one row per step).
         """
-        self._check_fitted()
-        horizon = _check_horizon(horizon)
-        quantiles = self._check_quantiles(quantiles)
-        context = check_panel(context, "context")
-        self._check_timestamps(context)
         fr = self._arrays(context, future)
         anchors = last_positions(fr)
         levels = self._forecast(fr, anchors, horizon)
@@ -225,14 +216,14 @@ class LightGBMForecaster(BaseForecaster):
             {ID: np.repeat(fr.ids[anchors], horizon), "h": np.tile(np.arange(1, horizon + 1), len(anchors)),
              "y_pred": levels.ravel()}
         )
-        return self._finish(raw, context, horizon, quantiles)
+        return raw
 
-    def predict_origins(
+    def _predict_origins(
         self,
         history: pd.DataFrame,
         cutoffs: pd.DataFrame,
         horizon: int,
-        quantiles: Sequence[float] = (),
+        quantiles: tuple[float, ...],
         future: pd.DataFrame | None = None,
     ) -> pd.DataFrame:
         """Forecast at many cutoffs of each series in one pass over all of them.
@@ -241,11 +232,6 @@ class LightGBMForecaster(BaseForecaster):
         known covariates are read from the rows after it (from ``history``,
         then ``future``).
         """
-        self._check_fitted()
-        horizon = _check_horizon(horizon)
-        self._check_quantiles(quantiles)
-        history = check_panel(history, "history")
-        self._check_timestamps(history)
         fr = self._arrays(history, future, strict=False)  # rows after the last cutoff are never read
         anchors = anchor_positions(fr, cutoffs)
         check_levels(fr, anchors, self.transform)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 
+from tsbench.forecasters._checks import check_bool, check_choice, check_int, check_number
 from tsbench.forecasters.lightgbm.features import parse_calendar, parse_lags, parse_rolling
 from tsbench.forecasters.lightgbm.transforms import check_transform
 
@@ -23,10 +23,6 @@ RESERVED = {
 }
 
 
-def _is_int(value: object, low: int) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low
-
-
 def _names(value: object, what: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
@@ -41,16 +37,11 @@ def check_forecaster_params(p: Mapping[str, object]) -> None:
     parse_rolling(p["rolling"])
     parse_calendar(p["calendar"])
     check_transform(p["transform"])
-    choices = {"scale": ("none", "std"), "strategy": ("recursive", "direct")}
-    for key, allowed in choices.items():
-        if p[key] not in allowed:
-            raise ValueError(f"{key} must be one of {list(allowed)}, got {p[key]!r}")
-    if not isinstance(p["reuse_bins"], bool):
-        raise ValueError(f"reuse_bins must be true or false, got {p['reuse_bins']!r}")
-    if not isinstance(p["global_model"], bool):
-        raise ValueError(f"global (global_model) must be true or false, got {p['global_model']!r}")
-    if p["horizon"] is not None and not _is_int(p["horizon"], 1):
-        raise ValueError(f"horizon must be a positive integer or null, got {p['horizon']!r}")
+    check_choice("scale", p["scale"], ("none", "std"))
+    check_choice("strategy", p["strategy"], ("recursive", "direct"))
+    check_bool("reuse_bins", p["reuse_bins"])
+    check_bool("global (global_model)", p["global_model"])
+    check_int("horizon", p["horizon"], low=1, optional=True)
     known = _names(p["known_covariates"], "known_covariates")
     past = _names(p["past_covariates"], "past_covariates")
     clash = sorted(set(known) & set(past) | ({"unique_id", "ds", "y"} & (set(known) | set(past))))
@@ -58,13 +49,9 @@ def check_forecaster_params(p: Mapping[str, object]) -> None:
         raise ValueError(f"covariate columns {clash} are listed twice or name a panel column (unique_id, ds, y)")
     parse_lags(p["covariate_lags"])
     for key, low in (("n_estimators", 1), ("num_leaves", 2), ("min_data_in_leaf", 0), ("num_threads", 0)):
-        if not _is_int(p[key], low):
-            raise ValueError(f"{key} must be an integer >= {low}, got {p[key]!r}")
-    rate = p["learning_rate"]
-    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0:
-        raise ValueError(f"learning_rate must be a positive number, got {rate!r}")
-    if p["seed"] is not None and not _is_int(p["seed"], 0):
-        raise ValueError(f"seed must be a non-negative integer or null, got {p['seed']!r}")
+        check_int(key, p[key], low=low)
+    check_number("learning_rate", p["learning_rate"], low=0, low_open=True)
+    check_int("seed", p["seed"], low=0, optional=True)
     _check_lgb_params(p["lgb_params"])
 
 

@@ -17,7 +17,8 @@ import pandas as pd
 from scipy.stats import norm
 
 from tsbench.errors import DataError
-from tsbench.forecasters.base import BaseForecaster, _check_horizon
+from tsbench.forecasters._checks import check_int
+from tsbench.forecasters.base import BaseForecaster
 from tsbench.forecasters.neural.training import (
     TrainConfig,
     forward,
@@ -27,7 +28,7 @@ from tsbench.forecasters.neural.training import (
     train_module,
 )
 from tsbench.forecasters.neural.windows import denormalise, input_windows, make_windows, normalise
-from tsbench.panel import DS, ID, Y, check_panel, quantile_columns, series_bounds
+from tsbench.panel import DS, ID, Y, quantile_columns, series_bounds
 
 __all__ = ["NeuralForecaster", "DEFAULT_HORIZON", "DEFAULT_LEVELS"]
 
@@ -63,11 +64,8 @@ class NeuralForecaster(BaseForecaster):
     def check_params(self) -> None:
         """Raise ``ValueError`` for parameter values that cannot work."""
         for name in _POSITIVE_INTS:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"'{name}' must be a positive integer, got {value!r}.")
-        if self.horizon is not None and (not isinstance(self.horizon, (int, np.integer)) or self.horizon < 1):
-            raise ValueError(f"'horizon' must be a positive integer or None, got {self.horizon!r}.")
+            check_int(name, getattr(self, name), low=1)
+        check_int("horizon", self.horizon, low=1, optional=True)
         if not self.learning_rate > 0:
             raise ValueError(f"'learning_rate' must be > 0, got {self.learning_rate!r}.")
         if not 0 <= self.dropout < 1:
@@ -141,16 +139,12 @@ class NeuralForecaster(BaseForecaster):
             out[col] = qs[:, :, j].reshape(-1)
         return out
 
-    def predict_origins(self, history, cutoffs, horizon, quantiles=()):
+    def _predict_origins(self, history, cutoffs, horizon, quantiles):
         """Forecast every (series, cutoff) pair of ``cutoffs`` in one batched forward pass.
 
         The input window of an origin is cut from ``history`` ending at the last
         observation at or before its cutoff, so later rows are never read.
         """
-        self._check_fitted()
-        horizon = _check_horizon(horizon)
-        quantiles = self._check_quantiles(quantiles)
-        history = check_panel(history, "history")
         values, starts, stops, uids = _series_layout(history)
         ds = history[DS].to_numpy()
         where = {uid: i for i, uid in enumerate(uids)}

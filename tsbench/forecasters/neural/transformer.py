@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tsbench.forecasters._checks import check_int
 from tsbench.forecasters.neural.base import NeuralForecaster
 from tsbench.forecasters.neural.training import torch
 
@@ -128,9 +129,7 @@ class TransformerForecaster(NeuralForecaster):
         """Also check that the heads divide the width and the patch fits the window."""
         super().check_params()
         for name in ("num_heads", "patch_len"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"'{name}' must be a positive integer, got {value!r}.")
+            check_int(name, getattr(self, name), low=1)
         if self.hidden_size % self.num_heads:
             raise ValueError(
                 f"'hidden_size' ({self.hidden_size}) must be divisible by 'num_heads' ({self.num_heads})."
