@@ -2,39 +2,41 @@
 
 Run :func:`check_forecaster` on an unfitted instance with cheap parameters; it
 returns a :class:`ConformanceReport` naming each check and whether it passed,
-and raises only when ``raise_on_failure`` is set. Built-ins are tested with
-exactly these checks, so a plugin author runs what tsbench runs.
+and raises only when ``raise_on_failure`` is set. :func:`yield_checks` yields
+the named checks themselves (those that apply to the forecaster's tags), for a
+test suite that runs them one by one. Built-ins are tested with exactly these
+checks, so a plugin author runs what tsbench runs.
 """
 
 from __future__ import annotations
 
-import copy
-import itertools
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-import pandas as pd
+from tsbench.conformance import (
+    CheckResult,
+    check_bad_fit,
+    check_bad_predict,
+    check_clone,
+    check_deterministic,
+    check_no_lookahead,
+    check_not_fitted,
+    check_output_frame,
+    check_quantiles_ordered,
+    synthetic_panel,
+)
+from tsbench.errors import PluginError
 
-from tsbench.errors import NotFittedError, PluginError
-from tsbench.forecasters.base import clone
-from tsbench.panel import DS, FORECAST_COLUMNS, ID, Y, quantile_columns, quantile_columns_of
-
-__all__ = ["CheckResult", "ConformanceReport", "check_forecaster", "check_no_lookahead", "synthetic_panel"]
-
-#: Each look-ahead check draws a panel never shown before, so a forecaster that
-#: remembers data across instances cannot have seen its future in an earlier check.
-_FRESH_PANELS = itertools.count()
-
-
-@dataclass
-class CheckResult:
-    """The outcome of one conformance check."""
-
-    name: str
-    passed: bool
-    detail: str = ""
+__all__ = [
+    "CheckResult",
+    "ConformanceReport",
+    "check_forecaster",
+    "check_no_lookahead",
+    "run_check",
+    "synthetic_panel",
+    "yield_checks",
+]
 
 
 @dataclass
@@ -66,30 +68,42 @@ class ConformanceReport:
         return "\n".join(lines)
 
 
-def synthetic_panel(
-    n_series: int = 2, length: int = 120, timestamps: bool = True, seed: int = 0, prefix: str = "s"
-) -> pd.DataFrame:
-    """Seeded random-walk-plus-cycle series in long format, for checks and tests.
+def yield_checks(
+    forecaster, quantiles: Sequence[float] = (0.1, 0.5, 0.9), seed: int = 0
+) -> Iterator[tuple[str, Callable[[], CheckResult]]]:
+    """Yield ``(name, check)`` for every contract check that applies to ``forecaster``.
 
-    Parameters
-    ----------
-    n_series, length
-        Number of series and observations per series.
-    timestamps
-        Business-day timestamps in ``ds`` when True, integer steps 0, 1, ... otherwise.
-    seed
-        Seed of the random walk.
-    prefix
-        Series are named ``<prefix>0``, ``<prefix>1``, ...
+    ``forecaster`` is an adapted, unfitted instance (see :func:`check_forecaster`,
+    which adapts plain classes); each ``check()`` runs one check and returns its
+    :class:`CheckResult`.
     """
-    rng = np.random.default_rng(seed)
-    frames = []
-    for i in range(n_series):
-        t = np.arange(length)
-        y = 10.0 + i + np.cumsum(rng.normal(0, 0.1, length)) + 0.5 * np.sin(2 * np.pi * t / 7)
-        ds = pd.bdate_range("2020-01-01", periods=length) if timestamps else t
-        frames.append(pd.DataFrame({ID: f"{prefix}{i}", DS: ds, Y: y}))
-    return pd.concat(frames, ignore_index=True)
+    tags = forecaster.all_tags()
+    n = max(100, int(tags.get("min_train_size") or 2) + 40)
+    yield "output frame: one series, horizon 1, timestamp ds", lambda: check_output_frame(forecaster, 1, 1, True, n, seed)
+    yield "output frame: many series, horizon 7, timestamp ds", lambda: check_output_frame(forecaster, 3, 7, True, n, seed)
+    if not tags.get("requires_timestamps"):
+        yield "output frame: one series, horizon 1, integer ds", lambda: check_output_frame(forecaster, 1, 1, False, n, seed)
+        yield "output frame: many series, horizon 5, integer ds", lambda: check_output_frame(forecaster, 3, 5, False, n, seed)
+    yield "predict before fit raises NotFittedError", lambda: check_not_fitted(forecaster, n)
+    yield "bad input: training data without 'y'", lambda: check_bad_fit(forecaster, n, seed)
+    yield "bad input: horizon 0", lambda: check_bad_predict(forecaster, n, seed, 0, ())
+    yield "no look-ahead", lambda: check_no_lookahead(forecaster, seed=seed)
+    yield "deterministic under a seed", lambda: check_deterministic(forecaster, n, seed)
+    yield "clone from parameters", lambda: check_clone(forecaster, n, seed)
+    if tags.get("quantiles"):
+        yield "quantiles ordered", lambda: check_quantiles_ordered(forecaster, tuple(quantiles), n, seed)
+    else:
+        yield "bad input: quantiles when unsupported", lambda: check_bad_predict(forecaster, n, seed, 3, (0.5,))
+
+
+def run_check(name: str, check: Callable[[], CheckResult]) -> CheckResult:
+    """Run one check; an exception it raises becomes a failed result with the traceback's tail."""
+    try:
+        result = check()
+    except Exception as exc:  # a failing check is reported, not raised
+        result = CheckResult(name, False, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=-3)}")
+    result.name = name
+    return result
 
 
 def check_forecaster(
@@ -125,44 +139,11 @@ def check_forecaster(
     report = ConformanceReport(repr(forecaster))
     try:
         forecaster = adapt_instance(forecaster)
-        tags = forecaster.all_tags()
         report.forecaster = repr(forecaster)
     except PluginError as exc:
         report.results.append(CheckResult("follows the forecaster contract", False, str(exc)))
         return _finish(report, raise_on_failure)
-    n = max(100, int(tags.get("min_train_size") or 2) + 40)
-    checks: list[tuple[str, Callable[[], CheckResult]]] = [
-        ("output frame: one series, horizon 1, timestamp ds", lambda: _check_output(forecaster, 1, 1, True, n, seed)),
-        ("output frame: many series, horizon 7, timestamp ds", lambda: _check_output(forecaster, 3, 7, True, n, seed)),
-    ]
-    if not tags.get("requires_timestamps"):
-        checks += [
-            ("output frame: one series, horizon 1, integer ds",
-             lambda: _check_output(forecaster, 1, 1, False, n, seed)),
-            ("output frame: many series, horizon 5, integer ds",
-             lambda: _check_output(forecaster, 3, 5, False, n, seed)),
-        ]
-    checks += [
-        ("predict before fit raises NotFittedError", lambda: _check_not_fitted(forecaster, n)),
-        ("bad input: training data without 'y'", lambda: _check_bad_fit(forecaster, n, seed)),
-        ("bad input: horizon 0", lambda: _check_bad_predict(forecaster, n, seed, 0, ())),
-        ("no look-ahead", lambda: check_no_lookahead(forecaster, seed=seed)),
-        ("deterministic under a seed", lambda: _check_deterministic(forecaster, n, seed)),
-        ("clone from parameters", lambda: _check_clone(forecaster, n, seed)),
-    ]
-    if tags.get("quantiles"):
-        checks.append(("quantiles ordered", lambda: _check_quantiles(forecaster, tuple(quantiles), n, seed)))
-    else:
-        checks.append(("bad input: quantiles when unsupported",
-                       lambda: _check_bad_predict(forecaster, n, seed, 3, (0.5,))))
-    for name, run in checks:
-        try:
-            result = run()
-        except Exception as exc:  # a failing check is reported, not raised
-            detail = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=-3)}"
-            result = CheckResult(name, False, detail)
-        result.name = name
-        report.results.append(result)
+    report.results += [run_check(name, check) for name, check in yield_checks(forecaster, quantiles, seed)]
     return _finish(report, raise_on_failure)
 
 
@@ -172,231 +153,3 @@ def _finish(report: ConformanceReport, raise_on_failure: bool) -> ConformanceRep
     return report
 
 
-def _fresh(forecaster, seed: int):
-    """An unfitted clone, seeded as the backtest engine seeds each cell."""
-    return _seeded(clone(forecaster), seed)
-
-
-def _seeded(model, seed: int):
-    # exactly what run_cell does before fitting, so the checks see what a backtest sees
-    from tsbench.engine.cells import _seed_everything, fill_unset_params
-
-    _seed_everything(seed)
-    fill_unset_params(model, seed=seed, random_state=seed)
-    return model
-
-
-def _head(panel: pd.DataFrame, n: int) -> pd.DataFrame:
-    """The first ``n`` observations of each series."""
-    return panel[panel.groupby(ID, sort=False).cumcount().to_numpy() < n].reset_index(drop=True)
-
-
-def _fail(detail: str) -> CheckResult:
-    return CheckResult("", False, detail)
-
-
-def _ok() -> CheckResult:
-    return CheckResult("", True)
-
-
-def _check_output(forecaster, n_series: int, horizon: int, timestamps: bool, length: int, seed: int) -> CheckResult:
-    panel = synthetic_panel(n_series, length, timestamps, seed=seed)
-    train = _head(panel, length - 10)  # predict from a context longer than the training data
-    train_copy, panel_copy = train.copy(), panel.copy()
-    model = _fresh(forecaster, seed).fit(train)
-    out = model.predict(panel, horizon)
-    if not (train.equals(train_copy) and panel.equals(panel_copy)):
-        return _fail("fit or predict modified the frame it was given")
-    return _frame_problems(out, panel, horizon, model.name, ())
-
-
-def _frame_problems(out, context: pd.DataFrame, horizon: int, name: str, quantiles: tuple) -> CheckResult:
-    """Check a forecast frame against the context it was made from."""
-    if not isinstance(out, pd.DataFrame):
-        return _fail(f"predict returned {type(out).__name__}, expected a DataFrame")
-    wanted = FORECAST_COLUMNS + quantile_columns(quantiles)
-    missing = [c for c in wanted if c not in out.columns]
-    extra = [c for c in out.columns if c not in wanted]
-    if missing or extra:
-        return _fail(f"columns {list(out.columns)}: missing {missing}, unexpected {extra}")
-    ids = pd.unique(context[ID])
-    if len(out) != len(ids) * horizon:
-        return _fail(f"{len(out)} rows, expected {len(ids)} series x horizon {horizon} = {len(ids) * horizon}")
-    pairs = set(zip(out[ID], out["h"]))
-    if pairs != {(u, h) for u in ids for h in range(1, horizon + 1)}:
-        return _fail("(unique_id, h) pairs are not each series of the context with h = 1..horizon once")
-    if not np.isfinite(out["y_pred"].to_numpy(dtype=float)).all():
-        return _fail("y_pred has missing or infinite values")
-    last = context.groupby(ID, sort=False)[DS].last()
-    if not (out["cutoff"].to_numpy() == out[ID].map(last).to_numpy()).all():
-        return _fail("cutoff is not the last ds of each context series")
-    if pd.api.types.is_datetime64_any_dtype(context[DS]) != pd.api.types.is_datetime64_any_dtype(out[DS]):
-        return _fail(f"ds has dtype {out[DS].dtype} but the context's ds has dtype {context[DS].dtype}")
-    ordered = out.sort_values([ID, "h"])
-    after = (ordered[DS].to_numpy() > ordered["cutoff"].to_numpy()).all()
-    rising = ordered.groupby(ID, sort=False)[DS].apply(lambda s: s.is_monotonic_increasing and s.is_unique).all()
-    if not (after and rising):
-        return _fail("ds must lie after the cutoff and increase with h")
-    if not (out["model"] == name).all():
-        return _fail(f"model column holds {sorted(map(str, out['model'].unique()))}, expected the alias {name!r}")
-    return _ok()
-
-
-def _check_not_fitted(forecaster, length: int) -> CheckResult:
-    try:
-        clone(forecaster).predict(synthetic_panel(1, length), 2)
-    except NotFittedError:
-        return _ok()
-    except Exception as exc:
-        return _fail(f"raised {type(exc).__name__} ({exc}) instead of NotFittedError")
-    return _fail("predict before fit returned a forecast")
-
-
-def _expect_value_error(action: Callable[[], object], what: str, mentions: str) -> CheckResult:
-    """A clear error is a ValueError (DataError, ConfigError are ones) whose message names the problem."""
-    try:
-        action()
-    except ValueError as exc:
-        if mentions.lower() in str(exc).lower():
-            return _ok()
-        return _fail(f"{what} raised {type(exc).__name__} ({exc}), whose message does not mention {mentions}")
-    except Exception as exc:
-        return _fail(f"{what} raised {type(exc).__name__} ({exc}); expected a ValueError such as DataError")
-    return _fail(f"{what} was accepted silently")
-
-
-def _check_bad_fit(forecaster, length: int, seed: int) -> CheckResult:
-    train = synthetic_panel(2, length, seed=seed).drop(columns=[Y])
-    return _expect_value_error(lambda: _fresh(forecaster, seed).fit(train), "fit without a 'y' column", "'y'")
-
-
-def _check_bad_predict(forecaster, length: int, seed: int, horizon: int, quantiles: tuple) -> CheckResult:
-    panel = synthetic_panel(2, length, seed=seed)
-    model = _fresh(forecaster, seed).fit(panel)
-    what = f"predict(horizon={horizon}" + (f", quantiles={quantiles})" if quantiles else ")")
-    mentions = "quantile" if quantiles else "horizon"
-    return _expect_value_error(lambda: model.predict(panel, horizon, quantiles), what, mentions)
-
-
-def _same(a: pd.DataFrame, b: pd.DataFrame, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
-    keys = [ID, "cutoff", "h"]
-    if len(a) != len(b):
-        return False
-    a = a.sort_values(keys).reset_index(drop=True)
-    b = b.sort_values(keys).reset_index(drop=True)
-    if not (a[keys].astype(str).to_numpy() == b[keys].astype(str).to_numpy()).all():
-        return False
-    cols = ["y_pred", *quantile_columns_of(a)]
-    return all(np.allclose(a[c].to_numpy(float), b[c].to_numpy(float), rtol=rtol, atol=atol) for c in cols)
-
-
-def check_no_lookahead(forecaster, horizon: int = 5, seed: int = 0) -> CheckResult:
-    """Data after a cutoff must never change the forecast made at that cutoff.
-
-    On a panel no earlier check has used: (1) fit up to cutoff ``c0`` and forecast
-    at ``c0``; (2) show a fresh instance the whole panel, future included (fit
-    and predict on it), then fit a new instance up to ``c0`` and forecast at
-    ``c0`` again: the forecast must not change. A forecaster that keeps data
-    across instances (a class attribute, a module-level cache) and reads the
-    future from it fails here. (3) Forecast at a later cutoff ``c1`` too, and ask
-    ``predict_origins`` for both cutoffs given a history whose values after
-    ``c1`` are replaced by noise: a forecaster that slices correctly gives the
-    same forecasts as ``predict`` from contexts that end at the cutoffs.
-    """
-    forecaster = _adapted(forecaster)
-    k = next(_FRESH_PANELS)
-    length = max(120, int(forecaster.all_tags().get("min_train_size") or 2) + 50)
-    panel = synthetic_panel(2, length, seed=10_007 + k, prefix=f"lookahead{k}_")
-    c0, c1 = length - 25, length - 20
-    train, context1 = _head(panel, c0 + 1), _head(panel, c1 + 1)
-    first = _fresh(forecaster, seed).fit(train).predict(train, horizon)
-
-    _fresh(forecaster, seed).fit(panel).predict(panel, horizon)  # the future is now known to the process
-    model = _fresh(forecaster, seed).fit(train)
-    again = model.predict(train, horizon)
-    if not _same(first, again):
-        return _fail("after an instance was shown the data past the cutoff, a new instance fitted up to the "
-                     "cutoff forecast differently: the forecaster keeps data across instances (e.g. in a class "
-                     "attribute) and reads the future from it (or it is not deterministic)")
-
-    reference = pd.concat([again, model.predict(context1, horizon)], ignore_index=True)
-    noisy = panel.copy()
-    after = noisy.groupby(ID, sort=False).cumcount().to_numpy() > c1
-    noise = np.random.default_rng(k).normal(0, 50, after.sum())
-    noisy.loc[after, Y] = noisy.loc[after, Y].to_numpy() * 3 + noise
-    cutoffs = pd.DataFrame(
-        [(uid, g[DS].iloc[c]) for uid, g in panel.groupby(ID, sort=False) for c in (c0, c1)], columns=[ID, "cutoff"]
-    )
-    batched = model.predict_origins(noisy, cutoffs, horizon)
-    if not _same(reference, batched):
-        return _fail("predict_origins gave other forecasts at a cutoff than predict from the context ending "
-                     "there, when the history after the cutoff was changed: it reads data past the cutoff")
-    return _ok()
-
-
-def _adapted(forecaster):
-    from tsbench.forecasters.adapter import adapt_instance
-
-    return adapt_instance(forecaster)
-
-
-def _check_deterministic(forecaster, length: int, seed: int) -> CheckResult:
-    panel = synthetic_panel(2, length, seed=seed)
-    a = _fresh(forecaster, seed).fit(panel).predict(panel, 5)
-    b = _fresh(forecaster, seed).fit(panel).predict(panel, 5)
-    if _same(a, b, rtol=1e-7, atol=1e-10):
-        return _ok()
-    return _fail("two fits with the same parameters and seed gave different forecasts")
-
-
-def _check_clone(forecaster, length: int, seed: int) -> CheckResult:
-    params = forecaster.get_params()
-    rebuilt = type(forecaster)(**params).get_params()
-    if not _equal(rebuilt, params):
-        return _fail(f"{type(forecaster).__name__}(**get_params()).get_params() gave {rebuilt!r}, expected {params!r}")
-    panel = synthetic_panel(1, length, seed=seed)
-    original = _seeded(copy.deepcopy(forecaster), seed).fit(panel).predict(panel, 3)
-    model = _fresh(forecaster, seed)
-    before = model.get_params()
-    model.fit(panel)
-    if not _same(original, model.predict(panel, 3)):
-        return _fail("a clone forecasts differently from the original: get_params() does not return "
-                     "every value the constructor stored")
-    if not _equal(model.get_params(), before):
-        return _fail("fit changed the constructor parameters; store fitted state in attributes ending in '_'")
-    twin = clone(model)
-    if twin.name != model.name:
-        return _fail(f"clone lost the alias: {twin.name!r} instead of {model.name!r}")
-    try:
-        twin.predict(panel, 1)
-    except Exception:  # which error is the business of the predict-before-fit check
-        return _ok()
-    return _fail("a clone of a fitted forecaster can predict: clone must give an unfitted forecaster")
-
-
-def _equal(a: object, b: object) -> bool:
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return type(a) is type(b) and len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b))
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return np.array_equal(np.asarray(a), np.asarray(b))
-    try:
-        return bool(a == b)
-    except Exception:  # objects whose == is not a truth value
-        return a is b
-
-
-def _check_quantiles(forecaster, levels: tuple[float, ...], length: int, seed: int) -> CheckResult:
-    panel = synthetic_panel(2, length, seed=seed)
-    asked = tuple(sorted(levels, reverse=True))  # columns must follow the level, not the order asked
-    out = _fresh(forecaster, seed).fit(panel).predict(panel, 5, quantiles=asked)
-    shape = _frame_problems(out, panel, 5, out["model"].iloc[0] if len(out) else "", asked)
-    if not shape.passed:
-        return shape
-    values = out[quantile_columns(sorted(levels))].to_numpy(dtype=float)
-    if not np.isfinite(values).all():
-        return _fail("quantile columns have missing or infinite values")
-    if not np.all(np.diff(values, axis=1) >= -1e-9):
-        return _fail("quantile columns are not ordered by level (a lower level has a higher value)")
-    return _ok()

@@ -18,7 +18,7 @@ from tsbench.engine.origins import SeriesPlan, plan_backtest
 from tsbench.forecasters.base import clone
 from tsbench.panel import DS, ID, Y, iter_series, quantile_columns_of, series_bounds
 
-__all__ = ["Cell", "CellResult", "plan_cells", "plan_cells_by_refit", "run_cell"]
+__all__ = ["Cell", "CellResult", "fill_unset_params", "plan_cells", "plan_cells_by_refit", "run_cell", "seed_everything"]
 
 
 @dataclass
@@ -123,7 +123,7 @@ def plan_cells(panel, plans, forecasters, horizon, quantiles, seed, fallbacks=No
 
 def run_cell(cell: Cell) -> CellResult:
     """Fit and predict one cell; any exception becomes a failed result, never a crash."""
-    _seed_everything(cell.seed)
+    seed_everything(cell.seed)
     caught: list[warnings.WarningMessage] = []
     started, cpu_started = time.perf_counter(), time.process_time()
     try:
@@ -308,7 +308,8 @@ def fill_unset_params(model, **values) -> None:
             setattr(model, name, value)
 
 
-def _seed_everything(seed: int) -> None:
+def seed_everything(seed: int) -> None:
+    """Seed Python's and numpy's global generators, as each cell is seeded before it runs."""
     random.seed(seed)
     np.random.seed(seed % 2**32)
 

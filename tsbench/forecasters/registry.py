@@ -20,7 +20,6 @@ __all__ = [
     "available_models",
     "describe_models",
     "resolve",
-    "engine_class",
     "make_forecaster",
 ]
 
@@ -212,11 +211,6 @@ def _install_hint(exc: ImportError) -> str:
     )
     command = hint.partition(": ")[2]
     return "" if command and command in str(exc) else hint  # the module gave the hint already
-
-
-def engine_class(model: str) -> type:
-    """The class the engine instantiates for ``model``: the plugin class, adapted when it needs it."""
-    return _engine_class(_spec_for(model))
 
 
 def _engine_class(spec: ModelSpec) -> type:
