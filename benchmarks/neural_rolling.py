@@ -59,16 +59,16 @@ def run(threads: int, device: str, seed: int, params: dict, quantiles=()) -> tup
         started = time.perf_counter()
         result = run_cell(cell)
         if result.error:
-            raise RuntimeError(f"{cell.alias}: {result.error}\n{result.traceback}")
+            raise RuntimeError(f"{cell.name}: {result.error}\n{result.traceback}")
         forecasts.append(result.forecasts)
-        row = {"model": cell.alias, "threads": threads, "device": device,
+        row = {"model": cell.name, "threads": threads, "device": device,
                "fit_s": result.meta["fit_time"], "predict_40_origins_s": result.meta["predict_time"],
                "cell_s": time.perf_counter() - started}
         if len(quantiles) == 2:
             fc = result.forecasts
             lo, hi = (f"q_{q:g}" for q in sorted(quantiles))
             row["coverage"] = float(((fc["y"] >= fc[lo]) & (fc["y"] <= fc[hi])).mean())
-        if cell.alias in MODELS or len(quantiles) == 2:
+        if cell.name in MODELS or len(quantiles) == 2:
             timings.append(row)
     metrics = evaluate(pd.concat(forecasts, ignore_index=True), panel, ["mase"])
     mase = metrics[metrics["h"] == 0].pivot_table(index="unique_id", columns="model", values="value")

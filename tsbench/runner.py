@@ -78,7 +78,7 @@ def run_experiment(
     experiment
         A validated experiment (see :func:`tsbench.experiment.load_experiment`), or one
         already resolved by :func:`tsbench.experiment.resolve_experiment` (its
-        forecasters and metric plans are then used as they are).
+        forecasters and metric series_plans are then used as they are).
     base_dir
         Folder that relative data paths are read from (the experiment file's folder).
     output
@@ -120,13 +120,13 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     for info in infos:
         if info.missing:
             log.info("%s: %d missing value(s) handled by policy '%s'", info.unique_id, info.missing, info.missing_policy)
-    plans = plan_backtest(panel, experiment.backtest)
+    series_plans = plan_backtest(panel, experiment.backtest)
     if experiment.backtest.scale == "standard":
-        panel = standardize(panel, plans)
-    precheck_metrics(metric_plans, panel, first_cutoffs(panel, plans), levels, periods=list(experiment.periods))
+        panel = standardize(panel, series_plans)
+    precheck_metrics(metric_plans, panel, first_cutoffs(panel, series_plans), levels, periods=list(experiment.periods))
     cells = plan_cells_by_refit(panel, experiment.backtest, resolved.forecasters,
                                 [f.refit_every for f in experiment.forecasters], experiment.quantiles,
-                                experiment.seed, fallbacks=resolved.fallbacks, plans=plans)
+                                experiment.seed, fallbacks=resolved.fallbacks, series_plans=series_plans)
     store = RunStore(run_dir)
     if fresh:
         store.reset()
@@ -147,7 +147,7 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     by_period = (metrics_by_period(forecasts, panel, levels, targets, metric_plans, experiment.periods)
                  if len(forecasts) else None)
     models = [f.name for f in experiment.forecasters]
-    board = leaderboard(metrics, names, experiment.baseline, models, n_series=len(plans))
+    board = leaderboard(metrics, names, experiment.baseline, models, n_series=len(series_plans))
     timing = {"wall_time": time.perf_counter() - started, "execute_time": execute_time,
               "cells_computed": len(todo) - len(failures), "cells_reused": len(cells) - len(todo),
               "cells_failed": len(failures), "finished": dt.datetime.now().isoformat(timespec="seconds")}
@@ -196,11 +196,11 @@ def _execute(executor, cells, store, progress, total, already) -> list[dict]:
 
 def _failed_result(cell, error: str, trace: str) -> CellResult:
     """The result of a cell that the executor had to stop (timeout) or lost (worker died)."""
-    return CellResult(cell.key, cell.alias, cell.series, None, error=error, traceback=trace)
+    return CellResult(cell.key, cell.name, cell.series, None, error=error, traceback=trace)
 
 
 def _failure(result: CellResult) -> dict:
-    return {"key": result.key, "model": result.alias, "series": list(result.series),
+    return {"key": result.key, "model": result.name, "series": list(result.series),
             "error": result.error, "traceback": result.traceback}
 
 

@@ -30,10 +30,10 @@ class Cell:
     """
 
     key: str
-    alias: str
+    name: str
     forecaster: object
     series: tuple[str, ...]
-    plans: dict[str, SeriesPlan]
+    series_plans: dict[str, SeriesPlan]
     blocks: tuple[int, ...]
     panel: pd.DataFrame
     horizon: int
@@ -47,7 +47,7 @@ class CellResult:
     """What a cell produced: forecasts with actuals, timings, warnings, or the error."""
 
     key: str
-    alias: str
+    name: str
     series: tuple[str, ...]
     forecasts: pd.DataFrame | None
     meta: dict = field(default_factory=dict)
@@ -55,24 +55,24 @@ class CellResult:
     traceback: str | None = None
 
 
-def cell_key(alias: str, params: dict, series: tuple[str, ...], blocks: tuple[int, ...]) -> str:
+def cell_key(name: str, params: dict, series: tuple[str, ...], blocks: tuple[int, ...]) -> str:
     """Stable, file-name-safe id of a cell."""
-    blob = json.dumps([alias, params, list(series), list(blocks)], sort_keys=True, default=str)
+    blob = json.dumps([name, params, list(series), list(blocks)], sort_keys=True, default=str)
     digest = hashlib.sha256(blob.encode()).hexdigest()[:10]
     label = series[0] if len(series) == 1 else f"{len(series)}series"
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{alias}--{label}")
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in f"{name}--{label}")
     return f"{safe}--{digest}"
 
 
 def plan_cells_by_refit(panel, backtest, forecasters, refit_every, quantiles, seed, fallbacks=None,
-                        plans=None) -> list[Cell]:
+                        series_plans=None) -> list[Cell]:
     """Cells of every forecaster, each refitting as its entry of ``refit_every`` says (None: the backtest's).
 
     The origins are the same for every forecaster; only the refit blocks
-    differ, planned once per distinct setting. ``plans`` are the series plans
+    differ, planned once per distinct setting. ``series_plans`` are the series plans
     of ``backtest`` when already made.
     """
-    by_refit = {backtest.refit_every: plans if plans is not None else plan_backtest(panel, backtest)}
+    by_refit = {backtest.refit_every: series_plans if series_plans is not None else plan_backtest(panel, backtest)}
     cells: list[Cell] = []
     for forecaster, refit in zip(forecasters, refit_every):
         refit = backtest.refit_every if refit is None else refit
@@ -82,22 +82,22 @@ def plan_cells_by_refit(panel, backtest, forecasters, refit_every, quantiles, se
     return cells
 
 
-def plan_cells(panel, plans, forecasters, horizon, quantiles, seed, fallbacks=None) -> list[Cell]:
+def plan_cells(panel, series_plans, forecasters, horizon, quantiles, seed, fallbacks=None) -> list[Cell]:
     """Split the backtest into cells: one per series for local models, one for global models.
 
     Local cells hold a view of their series' rows (no copy), so planning many
     models over many series does not multiply the data in memory. ``fallbacks``
-    maps a forecaster's alias to the forecaster that replaces it wherever its
+    maps a forecaster's name to the forecaster that replaces it wherever its
     fit or forecast fails.
     """
     fallbacks = fallbacks or {}
-    horizon_end = {uid: p.cutoffs[-1] + horizon + 1 for uid, p in plans.items()}
+    horizon_end = {uid: p.cutoffs[-1] + horizon + 1 for uid, p in series_plans.items()}
     by_series = {str(uid): g.iloc[: horizon_end[str(uid)]] for uid, g in iter_series(panel)}
-    n_blocks = max(len(p.blocks) for p in plans.values())
+    n_blocks = max(len(p.blocks) for p in series_plans.values())
     blocks = tuple(range(n_blocks))
     cells = []
     for f in forecasters:
-        groups = [tuple(plans)] if f.all_tags()["global"] else [(uid,) for uid in plans]
+        groups = [tuple(series_plans)] if f.all_tags()["global"] else [(uid,) for uid in series_plans]
         fallback = fallbacks.get(f.name)
         params = f.get_params() if fallback is None else {**f.get_params(), "fallback": [fallback.name, fallback.get_params()]}
         for series in groups:
@@ -105,10 +105,10 @@ def plan_cells(panel, plans, forecasters, horizon, quantiles, seed, fallbacks=No
             cells.append(
                 Cell(
                     key=cell_key(f.name, params, series, blocks),
-                    alias=f.name,
+                    name=f.name,
                     forecaster=f,
                     series=series,
-                    plans={uid: plans[uid] for uid in series},
+                    series_plans={uid: series_plans[uid] for uid in series},
                     blocks=blocks,
                     panel=data.reset_index(drop=True),
                     horizon=horizon,
@@ -132,14 +132,14 @@ def run_cell(cell: Cell) -> CellResult:
             forecasts, timing = _backtest(cell)
     except Exception as exc:  # isolate any failure of user or library code to this cell
         return CellResult(
-            cell.key, cell.alias, cell.series, None,
+            cell.key, cell.name, cell.series, None,
             meta={"wall_time": time.perf_counter() - started, "warnings": _count(caught)},
             error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(),
         )
     meta = {**timing, "wall_time": time.perf_counter() - started, "cpu_time": time.process_time() - cpu_started,
             "warnings": _count(caught),
             "warning_messages": sorted({str(w.message)[:200] for w in caught})[:5]}
-    return CellResult(cell.key, cell.alias, cell.series, forecasts, meta=meta)
+    return CellResult(cell.key, cell.name, cell.series, forecasts, meta=meta)
 
 
 class _Series:
@@ -172,10 +172,10 @@ def _backtest(cell: Cell) -> tuple[pd.DataFrame, dict]:
     n_fits = 0
     out, fits, used = [], [], []
     for b in cell.blocks:
-        active = [uid for uid in cell.series if b < len(cell.plans[uid].blocks)]
+        active = [uid for uid in cell.series if b < len(cell.series_plans[uid].blocks)]
         if not active:
             continue
-        train = _rows(series, {u: cell.plans[u].train_slice(b) for u in active})
+        train = _rows(series, {u: cell.series_plans[u].train_slice(b) for u in active})
         t0 = time.perf_counter()
         block, reason = None, None
         try:
@@ -224,7 +224,7 @@ def _with_fallback(block, reason, train, series, cell: Cell, active, b, used: li
         reason = "non-finite forecasts"
     backup = clone(cell.fallback).fit(train)
     replacement = _predict_block(backup, backup.all_tags(), series, cell, active, b, train)
-    replacement = replacement.assign(fallback=name, model=cell.alias)
+    replacement = replacement.assign(fallback=name, model=cell.name)
     if block is None:
         used.append({"block": b, "reason": reason, "origins": int(len(replacement) // cell.horizon)})
         return replacement
@@ -254,21 +254,21 @@ def _fit_problems(fits: list[dict]) -> dict[str, int]:
 
 
 def _predict_block(model, tags, series, cell: Cell, active, b, train) -> pd.DataFrame:
-    plans = cell.plans
-    origins = {u: plans[u].blocks[b] for u in active}
-    batch = tags.get("batch_origins") and all(plans[u].window is None and plans[u].context is None for u in active)
+    series_plans = cell.series_plans
+    origins = {u: series_plans[u].blocks[b] for u in active}
+    batch = tags.get("batch_origins") and all(series_plans[u].window is None and series_plans[u].context is None for u in active)
     if batch:
-        ends = {u: slice(0, plans[u].cutoffs[origins[u][-1]] + 1) for u in active}
-        same = all(ends[u] == plans[u].train_slice(b) for u in active)
+        ends = {u: slice(0, series_plans[u].cutoffs[origins[u][-1]] + 1) for u in active}
+        same = all(ends[u] == series_plans[u].train_slice(b) for u in active)
         history = train if same else _rows(series, ends)  # the training rows already end at the last cutoff
         cut_ids = [series[u].uid for u in active for _ in origins[u]]
-        cut_ds = np.concatenate([series[u].ds[[plans[u].cutoffs[k] for k in origins[u]]] for u in active])
+        cut_ds = np.concatenate([series[u].ds[[series_plans[u].cutoffs[k] for k in origins[u]]] for u in active])
         cutoffs = pd.DataFrame({ID: cut_ids, "cutoff": cut_ds})
         return model.predict_origins(history, cutoffs, cell.horizon, cell.quantiles)
     out = []
     depth = max(len(o) for o in origins.values())
     for i in range(depth):
-        ctx = {u: plans[u].context_slice(origins[u][i]) for u in active if i < len(origins[u])}
+        ctx = {u: series_plans[u].context_slice(origins[u][i]) for u in active if i < len(origins[u])}
         out.append(model.predict(_rows(series, ctx), cell.horizon, cell.quantiles))
     return pd.concat(out, ignore_index=True)
 
@@ -288,7 +288,7 @@ def _attach_actuals(forecasts: pd.DataFrame, series: dict[str, _Series], cell: C
         pos = np.searchsorted(one.ds, cut[s:e]) + step[s:e]
         ds_parts.append(one.ds[pos])
         y_parts.append(one.y[pos])
-    out = forecasts.assign(ds=np.concatenate(ds_parts), y=np.concatenate(y_parts), model=cell.alias)
+    out = forecasts.assign(ds=np.concatenate(ds_parts), y=np.concatenate(y_parts), model=cell.name)
     cols = [ID, "cutoff", DS, "h", "model", "y", "y_pred"]
     extra = quantile_columns_of(out) + (["fallback"] if "fallback" in out.columns else [])
     return out[cols + extra]

@@ -102,19 +102,19 @@ def plan_backtest(panel: pd.DataFrame, spec) -> dict[str, SeriesPlan]:
     return {str(uid): plan_series(str(uid), g[DS].to_numpy(), spec) for uid, g in iter_series(panel)}
 
 
-def first_cutoffs(panel: pd.DataFrame, plans: dict[str, SeriesPlan]) -> pd.DataFrame:
+def first_cutoffs(panel: pd.DataFrame, series_plans: dict[str, SeriesPlan]) -> pd.DataFrame:
     """``unique_id, cutoff``: the first cutoff of each series of a sorted panel."""
     ids, starts, _ = series_bounds(panel)
     ds = panel[DS].to_numpy()
-    rows = [(ids[s], ds[s + plans[str(ids[s])].cutoffs[0]]) for s in starts]
+    rows = [(ids[s], ds[s + series_plans[str(ids[s])].cutoffs[0]]) for s in starts]
     return pd.DataFrame(rows, columns=[ID, "cutoff"])
 
 
-def standardize(panel: pd.DataFrame, plans: dict[str, SeriesPlan]) -> pd.DataFrame:
+def standardize(panel: pd.DataFrame, series_plans: dict[str, SeriesPlan]) -> pd.DataFrame:
     """Scale each series by the mean and standard deviation of its training part only (never val or test)."""
     out = []
     for uid, g in iter_series(panel):
-        part = g[Y].iloc[: plans[str(uid)].scaler_rows]
+        part = g[Y].iloc[: series_plans[str(uid)].scaler_rows]
         sd = float(part.std(ddof=0))
         if not sd > 0:
             raise DataError(f"series '{uid}' is constant over its training part; it cannot be standardised.")

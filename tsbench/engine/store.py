@@ -71,7 +71,7 @@ class RunStore:
         """Store a successful cell's forecasts and record."""
         assert result.forecasts is not None  # internal invariant: only called on success
         write_atomic(self.cells_dir / f"{result.key}.parquet", lambda p: result.forecasts.to_parquet(p, index=False))
-        record = {"key": result.key, "model": result.alias, "series": list(result.series), **result.meta}
+        record = {"key": result.key, "model": result.name, "series": list(result.series), **result.meta}
         write_json(self.cells_dir / f"{result.key}.json", record)
 
     def records(self, keys: set[str] | None = None) -> list[dict]:
@@ -103,7 +103,7 @@ def collect(store: RunStore, cells, path: Path) -> int:
         Where ``forecasts.parquet`` is written (atomically).
     """
     done = store.finished()
-    order = sorted((c for c in cells if c.key in done), key=lambda c: (c.alias, min(c.series)))
+    order = sorted((c for c in cells if c.key in done), key=lambda c: (c.name, min(c.series)))
     counted: list[int] = []
     write_atomic(path, lambda tmp: _write(store, order, tmp, counted))
     return sum(counted)

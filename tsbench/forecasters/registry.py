@@ -225,8 +225,8 @@ def _engine_class(spec: ModelSpec) -> type:
     return cls
 
 
-def make_forecaster(alias: str, model: str, params: dict[str, Any] | None = None):
-    """Create the forecaster ``model`` with ``params`` and give it the alias ``alias``.
+def make_forecaster(name: str, model: str, params: dict[str, Any] | None = None):
+    """Create the forecaster ``model`` with ``params`` and give it the name ``name`` (its alias in the experiment).
 
     Parameter names are checked against the constructor before anything runs. A
     plugin that only follows the ``Forecaster`` protocol (no ``get_params``,
@@ -262,7 +262,7 @@ def make_forecaster(alias: str, model: str, params: dict[str, Any] | None = None
     except Exception as exc:  # a plugin constructor failing in any other way is the plugin's fault
         raise PluginError(f"{spec.label}: the constructor raised {type(exc).__name__}: {exc}") from exc
     _check_params_readable(spec, forecaster, names)
-    forecaster.name = alias
+    forecaster.name = name
     return forecaster
 
 

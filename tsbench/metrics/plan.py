@@ -61,7 +61,7 @@ def plan_metrics(
     trading_options: Callable[[dict], dict] = dict,
     forecaster_names: Sequence[str] = (),
 ) -> list[MetricPlan]:
-    """Resolve the metrics asked for into plans, in the order given.
+    """Resolve the metrics asked for into metric_plans, in the order given.
 
     Parameters
     ----------
@@ -105,12 +105,12 @@ def plan_metrics(
         )
     context = _Context(list(dict.fromkeys(targets)), sorted(quantiles), horizon, score_on, standardised,
                        percentage_on_returns, trading_options)
-    plans: list[MetricPlan] = []
+    metric_plans: list[MetricPlan] = []
     for i, (name, options) in enumerate(requests):
         for plan in _plan_one(context, name, dict(options), f"metrics.{i} ({name})"):
-            if all((p.name, p.scale) != (plan.name, plan.scale) for p in plans):
-                plans.append(plan)
-    return plans
+            if all((p.name, p.scale) != (plan.name, plan.scale) for p in metric_plans):
+                metric_plans.append(plan)
+    return metric_plans
 
 
 @dataclass(frozen=True)
@@ -213,13 +213,13 @@ def scale_label(plan: MetricPlan, targets: Sequence[str]) -> str:
     return distinct[0] if len(distinct) == 1 else "target (" + "/".join(distinct) + ")"
 
 
-def metric_scales(plans: Sequence[MetricPlan], targets: Sequence[str]) -> dict[str, str]:
+def metric_scales(metric_plans: Sequence[MetricPlan], targets: Sequence[str]) -> dict[str, str]:
     """Reported metric name -> scale label, for every plan."""
-    return {p.name: scale_label(p, targets) for p in plans}
+    return {p.name: scale_label(p, targets) for p in metric_plans}
 
 
 def precheck_metrics(
-    plans: Sequence[MetricPlan],
+    metric_plans: Sequence[MetricPlan],
     panel: pd.DataFrame,
     first_cutoffs: pd.DataFrame,
     levels: pd.DataFrame | None = None,
@@ -229,14 +229,14 @@ def precheck_metrics(
 
     Parameters
     ----------
-    plans
-        The metric plans.
+    metric_plans
+        The metric metric_plans.
     panel
         The panel forecasts will be made on.
     first_cutoffs
         ``unique_id, cutoff``: each series' first cutoff (MASE's scale is fixed there).
     levels
-        Price levels of every series, for plans scored on another scale than the target.
+        Price levels of every series, for metric_plans scored on another scale than the target.
     periods
         Labels of the named periods asked for (they need timestamped series).
 
@@ -251,7 +251,7 @@ def precheck_metrics(
             f"'periods' ({', '.join(periods)}) are given by dates, but the series have integer "
             "steps; remove 'periods' or use timestamped series."
         )
-    for plan in plans:
+    for plan in metric_plans:
         if get_metric(plan.name).kind == "trading" and plan.params.get("periods_per_year") is None and not dated:
             raise DataError(
                 f"{plan.name} is annualised, but the series have integer steps, so the periods per year "

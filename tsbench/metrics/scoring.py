@@ -55,7 +55,7 @@ def score(
     panel: pd.DataFrame,
     levels: pd.DataFrame | None,
     targets: Mapping[str, str],
-    plans: Sequence[MetricPlan],
+    metric_plans: Sequence[MetricPlan],
     steps: bool = True,
 ) -> pd.DataFrame:
     """Score ``forecasts`` by every plan.
@@ -70,7 +70,7 @@ def score(
         Price levels of every series (needed when a plan's scale is not ``target``).
     targets
         The target of each series, by ``unique_id``.
-    plans
+    metric_plans
         The metrics to score (see :func:`tsbench.metric_plan.plan_metrics`).
     steps
         Also score each step ``h`` (``h = 0``, all steps together, is always scored).
@@ -82,8 +82,8 @@ def score(
     """
     targets = {str(k): v for k, v in targets.items()}
     parts = []
-    for scale in dict.fromkeys(p.scale for p in plans):
-        group = [p for p in plans if p.scale == scale]
+    for scale in dict.fromkeys(p.scale for p in metric_plans):
+        group = [p for p in metric_plans if p.scale == scale]
         trading = [p for p in group if get_metric(p.name).kind == "trading"]
         other = [p for p in group if p not in trading]
         if scale == TARGET:
@@ -109,8 +109,8 @@ def score(
     return out[METRIC_COLUMNS].sort_values(["metric", "model", ID, "h"], ignore_index=True)
 
 
-def _evaluate(frame, data, plans, extra, labels, steps) -> pd.DataFrame:
-    scored = evaluate(frame, data, [p.name for p in plans], {p.name: p.params for p in plans}, extra, steps)
+def _evaluate(frame, data, metric_plans, extra, labels, steps) -> pd.DataFrame:
+    scored = evaluate(frame, data, [p.name for p in metric_plans], {p.name: p.params for p in metric_plans}, extra, steps)
     return scored.assign(scale=scored[ID].astype(str).map(labels))
 
 
@@ -145,11 +145,11 @@ def metrics_by_period(
     panel: pd.DataFrame,
     levels: pd.DataFrame | None,
     targets: Mapping[str, str],
-    plans: Sequence[MetricPlan],
+    metric_plans: Sequence[MetricPlan],
     periods: Mapping[str, Sequence[dt.date]] | None = None,
     years: bool = True,
 ) -> pd.DataFrame:
-    """Every metric of ``plans`` over all steps, per period, series and model.
+    """Every metric of ``metric_plans`` over all steps, per period, series and model.
 
     Returns a long frame ``period, unique_id, model, metric, scale, value``;
     periods without any origin are left out.
@@ -159,7 +159,7 @@ def metrics_by_period(
         subset = forecasts[mask.to_numpy()]
         if subset.empty:
             continue
-        scored = score(subset, panel, levels, targets, plans, steps=False)  # all-steps rows (h = 0) only
+        scored = score(subset, panel, levels, targets, metric_plans, steps=False)  # all-steps rows (h = 0) only
         parts.append(scored.drop(columns="h").assign(period=label))
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in PERIOD_COLUMNS})
