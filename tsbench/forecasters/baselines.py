@@ -11,6 +11,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from tsbench.forecasters._checks import check_int
 from tsbench.forecasters.base import LocalForecaster
 
 __all__ = ["Naive", "Drift", "SeasonalNaive", "HistoricalMean", "MovingAverage"]
@@ -63,8 +64,7 @@ class SeasonalNaive(LocalForecaster):
         self.season_length = season_length
 
     def check_params(self) -> None:
-        if not isinstance(self.season_length, int) or self.season_length < 1:
-            raise ValueError(f"season_length must be a positive integer, got {self.season_length!r}")
+        check_int("season_length", self.season_length, low=1)
 
     def _predict_one(self, state, y, horizon):
         m = min(self.season_length, len(y))
@@ -93,8 +93,7 @@ class MovingAverage(LocalForecaster):
         self.window = window
 
     def check_params(self) -> None:
-        if not isinstance(self.window, int) or self.window < 1:
-            raise ValueError(f"window must be a positive integer, got {self.window!r}")
+        check_int("window", self.window, low=1)
 
     def _predict_one(self, state, y, horizon):
         return np.full(horizon, float(np.mean(y[-self.window :])))

@@ -176,31 +176,23 @@ def _turnover(s: Strategy) -> float:
     return float(traded * s.periods_per_year / len(s.positions))
 
 
-def hit_rate(df: pd.DataFrame, by: Sequence[str], history: pd.DataFrame, step: int = 1,
-             cost_bps: float = 0.0, periods_per_year: PerSeries = None) -> pd.Series:
-    """Share of positions taken whose direction matched the price move over ``step`` sessions."""
-    return _apply(df, by, history, step, cost_bps, periods_per_year, _hit_rate)
+def _strategy_metric(name: str, statistic: Callable[[Strategy], float], doc: str) -> Callable[..., pd.Series]:
+    """A metric of the strategy: the same signature for every statistic, so evaluate() passes the same options."""
+
+    def metric(df: pd.DataFrame, by: Sequence[str], history: pd.DataFrame, step: int = 1,
+               cost_bps: float = 0.0, periods_per_year: PerSeries = None) -> pd.Series:
+        return _apply(df, by, history, step, cost_bps, periods_per_year, statistic)
+
+    metric.__name__ = metric.__qualname__ = name  # picklable by reference, like a module-level function
+    metric.__doc__ = doc
+    return metric
 
 
-def strategy_return(df: pd.DataFrame, by: Sequence[str], history: pd.DataFrame, step: int = 1,
-                    cost_bps: float = 0.0, periods_per_year: PerSeries = None) -> pd.Series:
-    """Annualised compound return of the strategy, net of costs (0.1 is 10% a year)."""
-    return _apply(df, by, history, step, cost_bps, periods_per_year, _annual_return)
-
-
-def sharpe(df: pd.DataFrame, by: Sequence[str], history: pd.DataFrame, step: int = 1,
-           cost_bps: float = 0.0, periods_per_year: PerSeries = None) -> pd.Series:
-    """Annualised Sharpe ratio of the net session returns (zero risk-free rate)."""
-    return _apply(df, by, history, step, cost_bps, periods_per_year, _sharpe)
-
-
-def max_drawdown(df: pd.DataFrame, by: Sequence[str], history: pd.DataFrame, step: int = 1,
-                 cost_bps: float = 0.0, periods_per_year: PerSeries = None) -> pd.Series:
-    """Largest fall of the strategy's wealth from a previous peak, as a fraction (0.2 is -20%)."""
-    return _apply(df, by, history, step, cost_bps, periods_per_year, _max_drawdown)
-
-
-def turnover(df: pd.DataFrame, by: Sequence[str], history: pd.DataFrame, step: int = 1,
-             cost_bps: float = 0.0, periods_per_year: PerSeries = None) -> pd.Series:
-    """Units of position traded per year (a long-to-short reversal trades two)."""
-    return _apply(df, by, history, step, cost_bps, periods_per_year, _turnover)
+hit_rate = _strategy_metric(
+    "hit_rate", _hit_rate, "Share of positions taken whose direction matched the price move over ``step`` sessions.")
+strategy_return = _strategy_metric(
+    "strategy_return", _annual_return, "Annualised compound return of the strategy, net of costs (0.1 is 10% a year).")
+sharpe = _strategy_metric("sharpe", _sharpe, "Annualised Sharpe ratio of the net session returns (zero risk-free rate).")
+max_drawdown = _strategy_metric(
+    "max_drawdown", _max_drawdown, "Largest fall of the strategy's wealth from a previous peak, as a fraction (0.2 is -20%).")
+turnover = _strategy_metric("turnover", _turnover, "Units of position traded per year (a long-to-short reversal trades two).")
