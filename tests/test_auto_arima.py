@@ -76,3 +76,37 @@ def test_invalid_parameters_are_rejected():
     for bad in ({"information_criterion": "hqic"}, {"max_p": -1}, {"test_alpha": 2.0}, {"max_models": 0}):
         with pytest.raises(ValueError):
             AutoArima(**bad).check_params()
+
+
+def test_picks_the_driftless_random_walk_on_most_random_walks():
+    picks = []
+    for seed in range(50):
+        y = 50 + np.cumsum(np.random.default_rng(seed).normal(size=150))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            info = AutoArima().fit(panel(y)).fit_info_["a"]
+        picks.append(info["order"] == [0, 1, 0] and not info["with_constant"])
+    # 29 of 50; the AICc optimum over p, q <= 2 is itself the driftless random walk in 26
+    assert np.mean(picks) > 0.5
+
+
+def test_finds_ima2_with_drift_through_the_swap_moves():
+    from tsbench.forecasters.arima import fit_arima
+    from tsbench.forecasters.auto_arima import ROOT_MARGIN
+
+    e = np.random.default_rng(33).normal(size=202)
+    y = 50 + np.cumsum(0.5 + e[2:] + 0.7 * e[1:-1] + 0.2 * e[:-2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        info = AutoArima(max_p=2, max_q=2).fit(panel(y)).fit_info_["a"]
+        grid = {}
+        for p in range(3):
+            for q in range(3):
+                for trend in ("n", "t"):
+                    fit = fit_arima(y, (p, 1, q), trend=trend)
+                    roots = np.r_[fit.results.arroots, fit.results.maroots]
+                    if roots.size == 0 or np.abs(roots).min() > ROOT_MARGIN:
+                        grid[(p, q, trend)] = fit.info["aicc"]
+    assert min(grid, key=grid.get) == (0, 2, "t")  # the AICc optimum of the whole grid
+    assert info["order"] == [0, 1, 2] and info["with_constant"]  # without (p-1, q+1) it stops at (1, 1, 1)
+    assert info["aicc"] == pytest.approx(grid[(0, 2, "t")])

@@ -11,8 +11,12 @@ from tsbench.forecasters.statsbase import SeriesFit, StatsmodelsForecaster
 __all__ = ["AutoArima", "choose_d"]
 
 CRITERIA = ("aic", "aicc", "bic")
-# moves from the current best (p, q) tried by the stepwise search, as Hyndman and Khandakar (2008)
-MOVES = ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, 1))
+# moves from the current best (p, q) tried by the stepwise search, in the order of Hyndman and
+# Khandakar (2008): one order up or down, then both together, including the swaps (p-1, q+1), (p+1, q-1)
+MOVES = ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1))
+#: Candidates with a root of modulus below this are rejected, as R's auto.arima does: a
+#: near-cancelling AR and MA pair on the unit circle buys likelihood that does not forecast
+ROOT_MARGIN = 1.01
 
 
 def choose_d(y: np.ndarray, max_d: int = 2, alpha: float = 0.05) -> int:
@@ -195,6 +199,12 @@ class _Search:
                 self.fits[key] = (np.inf, None, [])
                 return
         value = fit.info[self.owner.information_criterion]
-        usable = np.isfinite(value) and fit.info["stationary"] and fit.info["invertible"]
+        usable = np.isfinite(value) and _roots_clear(fit.results)
         self.fits[key] = (value if usable else np.inf, fit if usable else None, list(caught))
 
+
+
+def _roots_clear(results) -> bool:
+    """True when every AR and MA root (seasonal ones included) lies beyond :data:`ROOT_MARGIN`."""
+    roots = np.r_[np.asarray(results.arroots), np.asarray(results.maroots)]
+    return bool(roots.size == 0 or np.min(np.abs(roots)) > ROOT_MARGIN)
