@@ -52,8 +52,9 @@ class Theta(StatsmodelsForecaster):
         results = self._results(fit, y)
         mean = np.asarray(results.forecast(horizon, theta=float(self.theta)))
         alpha = fit.params[1]
-        # statsmodels' Theta interval: variance of an IMA(1,1) h steps ahead
-        var = (1 + np.arange(horizon) * (1 + (alpha - 1) ** 2)) * self._sigma2(fit)
+        # the method's state-space form is SES with drift, an IMA(1,1) with MA coefficient alpha - 1:
+        # each step ahead adds alpha^2 sigma^2 (statsmodels' interval adds 1 + (alpha - 1)^2, too wide)
+        var = (1 + np.arange(horizon) * alpha**2) * self._sigma2(fit)
         return mean, var
 
     def _results(self, fit: SeriesFit, y: np.ndarray):
