@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tsbench.errors import ConfigError, DataError
 from tsbench.forecasters.ets import Ets, Ses
 from tsbench.forecasters.theta import Theta
 from tsbench.testing import check_forecaster
@@ -27,7 +28,12 @@ def panel(y):
     return pd.DataFrame({"unique_id": "a", "ds": np.arange(len(y)), "y": y})
 
 
-@pytest.mark.parametrize("forecaster", [Ets(trend="add", damped_trend=True), Ses(), Theta()], ids=repr)
+@pytest.mark.parametrize(
+    "forecaster",
+    [Ets(trend="add", damped_trend=True), Ets(error="mul", trend="add", seasonal="mul", seasonal_periods=5), Ses(),
+     Theta()],
+    ids=repr,
+)
 def test_conformance(forecaster):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -128,8 +134,9 @@ def test_theta_refilters_with_fixed_drift_and_alpha():
 
 
 def test_invalid_parameters_are_rejected():
-    for bad in ({"trend": "mul"}, {"damped_trend": True}, {"seasonal": "add"}):
-        with pytest.raises(ValueError):
+    for bad in ({"trend": "x"}, {"error": None}, {"damped_trend": True}, {"seasonal": "mul"},
+                {"seasonal": "add", "seasonal_periods": 1}, {"damped_trend": "yes", "trend": "add"}):
+        with pytest.raises(ConfigError):
             Ets(**bad).check_params()
     with pytest.raises(ValueError):
         Theta(theta=0.5).check_params()
