@@ -14,6 +14,7 @@ CHEAP_PARAMS: dict[str, dict] = {
     "arima": {"order": [1, 1, 0]},
     "auto_arima": {"max_p": 1, "max_q": 1, "seasonal": False},
     "ets": {},
+    "auto_ets": {"season_length": 1},
     "garch": {},
     "prophet": {"n_changepoints": 5},
     "lightgbm": {"lags": 5, "n_estimators": 20},
