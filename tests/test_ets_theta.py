@@ -138,5 +138,57 @@ def test_invalid_parameters_are_rejected():
                 {"seasonal": "add", "seasonal_periods": 1}, {"damped_trend": "yes", "trend": "add"}):
         with pytest.raises(ConfigError):
             Ets(**bad).check_params()
-    with pytest.raises(ValueError):
-        Theta(theta=0.5).check_params()
+    for bad in ({"theta": 0.5}, {"season_length": 0}, {"season_length": 12.0}):
+        with pytest.raises(ConfigError):
+            Theta(**bad).check_params()
+
+
+def seasonal_series(n, seed, amplitude=0.3, m=12):
+    """A positive local level times a fixed monthly pattern."""
+    pattern = 1 + amplitude * np.sin(2 * np.pi * np.arange(m) / m)
+    return local_level(n, 0.4, sigma=1.0, seed=seed, level=100.0) * pattern[np.arange(n) % m]
+
+
+def test_seasonality_test_and_classical_indices():
+    from statsmodels.tsa.seasonal import seasonal_decompose
+
+    from tsbench.forecasters.seasonal import classical_indices, is_seasonal
+
+    y = seasonal_series(96, seed=6)
+    assert is_seasonal(y, 12) and not is_seasonal(local_level(96, 0.4, seed=6, level=100.0), 12)
+    assert not is_seasonal(y[:30], 12)  # fewer than three seasons
+    for mult, m in ((True, 12), (False, 12), (True, 5)):
+        reference = seasonal_decompose(y, model="mul" if mult else "add", period=m).seasonal[:m]
+        np.testing.assert_allclose(classical_indices(y, m, mult), reference, atol=1e-12)
+
+
+def test_seasonal_theta_equals_statsmodels_deseasonalised_theta():
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    y = seasonal_series(120, seed=7)
+    model = Theta(season_length=12).fit(panel(y))
+    assert model.fit_info_["a"]["seasonal"] and model.fit_info_["a"]["decomposition"] == "multiplicative"
+    reference = ThetaModel(y, period=12, deseasonalize=True, use_test=False, method="mul").fit()
+    np.testing.assert_allclose(model.states_["a"].params, reference.params, atol=1e-6)
+    np.testing.assert_allclose(model.predict(panel(y), 18)["y_pred"], reference.forecast(18), rtol=1e-8)
+    # without season_length, or without seasonality in the data, nothing is removed
+    assert not Theta().fit(panel(y)).fit_info_["a"]["seasonal"]
+    flat = local_level(120, 0.4, seed=7, level=100.0)
+    assert not Theta(season_length=12).fit(panel(flat)).fit_info_["a"]["seasonal"]
+
+
+def test_seasonal_theta_beats_plain_theta_on_seasonal_series():
+    errors = {1: [], 12: []}
+    for seed in range(10):
+        y = seasonal_series(132, seed=seed)
+        for m in errors:
+            fc = Theta(season_length=m).fit(panel(y[:120])).predict(panel(y[:120]), 12)["y_pred"].to_numpy()
+            errors[m].append(np.mean(np.abs(fc - y[120:])))
+    assert np.mean(errors[12]) < 0.5 * np.mean(errors[1])
+
+
+def test_seasonal_theta_passes_conformance():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = check_forecaster(Theta(season_length=7))  # the check panel has a weekly cycle
+    assert report.passed, str(report)
