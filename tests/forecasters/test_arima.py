@@ -125,3 +125,48 @@ def test_invalid_parameters_are_rejected():
     for bad in ({"order": (1, 1)}, {"order": (1, -1, 1)}, {"trend": "x"}, {"seasonal_order": (1, 0, 0)}):
         with pytest.raises(ValueError):
             Arima(**bad).check_params()
+
+
+def test_random_walk_without_constant_is_the_random_walk():
+    rng = np.random.default_rng(5)
+    y = 100 + np.cumsum(rng.normal(0, 0.7, 260))
+    model = Arima(order=(0, 1, 0)).fit(panel(y[:200]))  # no constant: statsmodels' default with d = 1
+    sigma2 = np.mean(np.diff(y[:200]) ** 2)  # maximum likelihood scale of the increments
+    assert model.states_["a"].params == pytest.approx([sigma2], rel=1e-9)
+    assert model.fit_info_["a"]["converged"] and model.fit_info_["a"]["trend"] == "n"
+    from scipy.stats import norm
+
+    cutoffs = [150, 199, 220, 259]
+    out = model.predict_origins(panel(y), pd.DataFrame({"unique_id": "a", "cutoff": cutoffs}), 5, (0.1, 0.9))
+    h = np.arange(1, 6)
+    for cut in cutoffs:
+        got = out[out["cutoff"] == cut]
+        np.testing.assert_allclose(got["y_pred"], np.full(5, y[cut]), rtol=0, atol=1e-9)
+        np.testing.assert_allclose(got["q_0.9"] - got["y_pred"], norm.ppf(0.9) * np.sqrt(h * sigma2), rtol=1e-9)
+
+
+def test_white_noise_without_constant_is_the_zero_mean():
+    y = np.random.default_rng(6).normal(0, 2.0, 240)
+    model = Arima(order=(0, 0, 0), trend="n").fit(panel(y[:200]))
+    sigma2 = np.mean(y[:200] ** 2)
+    assert model.states_["a"].params == pytest.approx([sigma2], rel=1e-9)
+    out = model.predict(panel(y), 4, (0.1, 0.9))
+    from scipy.stats import norm
+
+    np.testing.assert_allclose(out["y_pred"], 0.0, atol=1e-12)
+    np.testing.assert_allclose(out["q_0.9"], norm.ppf(0.9) * np.sqrt(sigma2), rtol=1e-9)
+
+
+def test_seasonal_random_walk_without_constant():
+    rng = np.random.default_rng(7)
+    season = np.tile(rng.normal(0, 3, 4), 40)
+    y = season + np.cumsum(rng.normal(0, 0.5, 160))
+    model = Arima(order=(0, 0, 0), seasonal_order=(0, 1, 0, 4), trend="n").fit(panel(y[:150]))
+    sigma2 = np.mean((y[4:150] - y[:146]) ** 2)
+    assert model.states_["a"].params == pytest.approx([sigma2], rel=1e-9)
+    out = model.predict(panel(y), 6, (0.9,))
+    np.testing.assert_allclose(out["y_pred"], np.resize(y[-4:], 6), atol=1e-9)
+    from scipy.stats import norm
+
+    steps = np.array([1, 1, 1, 1, 2, 2])  # seasons ahead
+    np.testing.assert_allclose(out["q_0.9"] - out["y_pred"], norm.ppf(0.9) * np.sqrt(steps * sigma2), rtol=1e-9)

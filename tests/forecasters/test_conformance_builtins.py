@@ -14,6 +14,7 @@ CHEAP_PARAMS: dict[str, dict] = {
     "arima": {"order": [1, 1, 0]},
     "auto_arima": {"max_p": 1, "max_q": 1, "seasonal": False},
     "ets": {},
+    "auto_ets": {"season_length": 1},
     "prophet": {"n_changepoints": 5},
     "lightgbm": {"lags": 5, "n_estimators": 20},
     "lstm": {"input_size": 10, "hidden_size": 8, "max_steps": 20, "batch_size": 32},

@@ -1,7 +1,7 @@
 """Parameter checks shared by the built-in forecasters: one rule per kind of value, one wording.
 
-Each raises ``ValueError`` naming the parameter, what was expected and the value
-received; the registry turns it into a :class:`~tsbench.errors.ConfigError`.
+Each raises :class:`~tsbench.errors.ConfigError` (a ``ValueError``) naming the
+parameter, what was expected and the value received.
 Integers accept numpy integers and refuse booleans (YAML's ``yes`` is no count).
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
+from tsbench.errors import ConfigError
 
 __all__ = ["is_int", "check_int", "check_number", "check_choice", "check_bool", "check_horizon"]
 
@@ -27,14 +29,14 @@ def check_int(name: str, value: object, low: int | None = None, optional: bool =
         return
     if not is_int(value, low):
         bound = "an integer" if low is None else ("a positive integer" if low == 1 else f"an integer >= {low}")
-        raise ValueError(f"{name} must be {bound}{' or null' if optional else ''}, got {value!r}.")
+        raise ConfigError(f"{name} must be {bound}{' or null' if optional else ''}, got {value!r}.")
 
 
 def check_number(name: str, value: object, low: float | None = None, high: float | None = None,
                  low_open: bool = False, high_open: bool = False) -> float:
     """Refuse anything but a real number within the bounds; return it as a float."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        raise ValueError(f"{name} must be a number, got {value!r}.")
+        raise ConfigError(f"{name} must be a number, got {value!r}.")
     x = float(value)
     below = low is not None and (x <= low if low_open else x < low)
     above = high is not None and (x >= high if high_open else x > high)
@@ -43,23 +45,23 @@ def check_number(name: str, value: object, low: float | None = None, high: float
         hi = "" if high is None else f"{high:g}{')' if high_open else ']'}"
         where = f"in {lo}, {hi}" if low is not None and high is not None else (
             f"{'>' if low_open else '>='} {low:g}" if low is not None else f"{'<' if high_open else '<='} {high:g}")
-        raise ValueError(f"{name} must be {where}, got {value!r}.")
+        raise ConfigError(f"{name} must be {where}, got {value!r}.")
     return x
 
 
 def check_choice(name: str, value: object, choices: Sequence[object]) -> None:
     """Refuse a value outside ``choices``."""
     if value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}.")
+        raise ConfigError(f"{name} must be one of {list(choices)}, got {value!r}.")
 
 
 def check_bool(name: str, value: object) -> None:
     """Refuse anything but true or false."""
     if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be true or false, got {value!r}.")
+        raise ConfigError(f"{name} must be true or false, got {value!r}.")
 
 
 def check_horizon(horizon: object) -> int:
-    """The forecast horizon as an int, or ``ValueError`` for anything but a positive integer."""
+    """The forecast horizon as an int; anything but a positive integer is refused."""
     check_int("horizon", horizon, low=1)
     return int(horizon)

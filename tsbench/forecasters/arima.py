@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from tsbench.forecasters._checks import is_int
 from tsbench.forecasters.statsbase import (
     SeriesFit,
     StatsmodelsForecaster,
@@ -59,9 +60,14 @@ def fit_arima(
     estimator = ARIMA(y, concentrate_scale=True, **spec)
     same_model = previous is not None and previous.extra.get("spec") == spec
     start = previous_params(previous, len(estimator.param_names) + 1) if same_model else None
-    est = estimator.fit(start_params=None if start is None else start[:-1], cov_type="none")
-    if start is not None and not np.all(np.isfinite(est.params)):
-        est = estimator.fit(cov_type="none")  # a poor warm start must not cost the fit
+    if not estimator.param_names:
+        # e.g. a random walk or white noise without constant: with the scale concentrated out
+        # nothing is left to optimise, and filtering gives the maximum likelihood scale
+        est = estimator.filter(np.empty(0))
+    else:
+        est = estimator.fit(start_params=None if start is None else start[:-1], cov_type="none")
+        if start is not None and not np.all(np.isfinite(est.params)):
+            est = estimator.fit(cov_type="none")  # a poor warm start must not cost the fit
     params = np.r_[np.asarray(est.params, dtype=float), float(est.scale)]
     results = est
     info = {
@@ -258,7 +264,7 @@ def _check_ints(name: str, value: object, size: int) -> None:
     ok = (
         isinstance(value, (list, tuple))
         and len(value) == size
-        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0 for v in value)
+        and all(is_int(v, 0) for v in value)
     )
     if not ok:
         raise ValueError(f"{name} must be {size} non-negative integers, got {value!r}")

@@ -5,14 +5,20 @@ from __future__ import annotations
 import warnings
 import numpy as np
 
+from tsbench.forecasters._checks import check_bool, check_choice, check_int, check_number
 from tsbench.forecasters.arima import arima_forecast, arima_prefilter, fit_arima
+from tsbench.forecasters.seasonal import seasonal_strength
 from tsbench.forecasters.statsbase import SeriesFit, StatsmodelsForecaster
 
-__all__ = ["AutoArima", "choose_d"]
+__all__ = ["AutoArima", "choose_d", "choose_seasonal_d"]
 
 CRITERIA = ("aic", "aicc", "bic")
-# moves from the current best (p, q) tried by the stepwise search, as Hyndman and Khandakar (2008)
-MOVES = ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, 1))
+# moves from the current best (p, q) tried by the stepwise search, in the order of Hyndman and
+# Khandakar (2008): one order up or down, then both together, including the swaps (p-1, q+1), (p+1, q-1)
+MOVES = ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1))
+#: Candidates with a root of modulus below this are rejected, as R's auto.arima does: a
+#: near-cancelling AR and MA pair on the unit circle buys likelihood that does not forecast
+ROOT_MARGIN = 1.01
 
 
 def choose_d(y: np.ndarray, max_d: int = 2, alpha: float = 0.05) -> int:
@@ -41,19 +47,37 @@ def choose_d(y: np.ndarray, max_d: int = 2, alpha: float = 0.05) -> int:
     return max_d
 
 
+def choose_seasonal_d(y: np.ndarray, season_length: int, max_D: int = 1, threshold: float = 0.64) -> int:
+    """Number of seasonal differences by the seasonal-strength test of R's ``nsdiffs``.
+
+    The series is differenced at lag ``season_length`` while its seasonal
+    strength (:func:`~tsbench.forecasters.seasonal.seasonal_strength`) exceeds
+    ``threshold``, at most ``max_D`` times; never for fewer than two seasons plus one.
+    """
+    m, x = int(season_length), np.asarray(y, dtype=float)
+    for D in range(max_D):
+        if m < 2 or len(x) < 2 * m + 1 or seasonal_strength(x, m) <= threshold:
+            return D
+        x = x[m:] - x[:-m]
+    return max_D
+
+
 def _short_lags(n: int) -> int:
     return max(1, int(4 * (n / 100) ** 0.25))
 
 
 class AutoArima(StatsmodelsForecaster):
-    """ARIMA(p, d, q) whose order is chosen at each fit, in the spirit of Hyndman-Khandakar.
+    """ARIMA(p, d, q)(P, D, Q, m) whose order is chosen at each fit, as Hyndman and Khandakar (2008) choose it.
 
-    ``d`` comes from repeated KPSS tests; ``(p, q)`` and whether to include a
-    constant (a drift when ``d = 1``) come from a stepwise search that moves
-    from the best model so far to its neighbours while the information
-    criterion improves, within ``max_p``, ``max_q``, ``max_order`` and
-    ``max_models``. Fits that are non-stationary or non-invertible are
-    rejected. A refit starts the search from the previously chosen order and
+    With ``season_length > 1`` (and ``seasonal``), ``D`` comes from the
+    seasonal-strength test of :func:`choose_seasonal_d`; ``d`` comes from
+    repeated KPSS tests of the (seasonally differenced) series; ``(p, q, P,
+    Q)`` and whether to include a constant (a drift when ``d + D = 1``) come
+    from a stepwise search that moves from the best model so far to its
+    neighbours (each of ``P, Q`` and then ``p, q`` one up or down, both
+    together, and the constant toggled) while the information criterion
+    improves, within the ``max_*`` bounds and ``max_models``. Fits with an AR
+    or MA root within 1.01 of the unit circle are rejected. A refit starts the search from the previously chosen order and
     its parameters. The chosen order is recorded per fit (``fit_info_``).
     Prediction is as for :class:`~tsbench.forecasters.arima.Arima`.
 
@@ -64,7 +88,7 @@ class AutoArima(StatsmodelsForecaster):
     max_d
         Largest number of differences.
     max_order
-        Largest ``p + q``.
+        Largest ``p + q + P + Q``.
     information_criterion
         ``"aic"``, ``"aicc"`` or ``"bic"``.
     test_alpha
@@ -72,7 +96,13 @@ class AutoArima(StatsmodelsForecaster):
     max_models
         Most models fitted per search.
     allow_constant
-        Consider models with a constant (or drift) when ``d <= 1``.
+        Consider models with a constant (or drift) when ``d + D <= 1``.
+    season_length
+        Observations per season; 1 for non-seasonal models only.
+    seasonal
+        Search seasonal orders when ``season_length > 1``.
+    max_P, max_Q, max_D
+        Largest seasonal autoregressive, moving-average and differencing orders.
     """
 
     name = "auto_arima"
@@ -87,6 +117,11 @@ class AutoArima(StatsmodelsForecaster):
         test_alpha: float = 0.05,
         max_models: int = 30,
         allow_constant: bool = True,
+        season_length: int = 1,
+        seasonal: bool = True,
+        max_P: int = 2,
+        max_Q: int = 2,
+        max_D: int = 1,
     ) -> None:
         self.max_p = max_p
         self.max_q = max_q
@@ -96,31 +131,42 @@ class AutoArima(StatsmodelsForecaster):
         self.test_alpha = test_alpha
         self.max_models = max_models
         self.allow_constant = allow_constant
+        self.season_length = season_length
+        self.seasonal = seasonal
+        self.max_P = max_P
+        self.max_Q = max_Q
+        self.max_D = max_D
 
     def check_params(self) -> None:
-        for key in ("max_p", "max_q", "max_d", "max_order", "max_models"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < (1 if key == "max_models" else 0):
-                raise ValueError(f"{key} must be a non-negative integer, got {value!r}")
-        if self.information_criterion not in CRITERIA:
-            raise ValueError(f"information_criterion must be one of {CRITERIA}, got {self.information_criterion!r}")
-        if not 0 < float(self.test_alpha) < 1:
-            raise ValueError(f"test_alpha must lie in (0, 1), got {self.test_alpha!r}")
+        for key in ("max_p", "max_q", "max_d", "max_order", "max_models", "season_length", "max_P", "max_Q",
+                    "max_D"):
+            check_int(key, getattr(self, key), low=1 if key in ("max_models", "season_length") else 0)
+        check_choice("information_criterion", self.information_criterion, CRITERIA)
+        check_number("test_alpha", self.test_alpha, low=0, high=1, low_open=True, high_open=True)
+        for key in ("allow_constant", "seasonal"):
+            check_bool(key, getattr(self, key))
+
+    def _season(self) -> int:
+        """The season length searched, 0 when the search is non-seasonal."""
+        m = int(self.season_length)
+        return m if self.seasonal and m > 1 else 0
 
     def _fit_series(self, y: np.ndarray, previous: SeriesFit | None) -> SeriesFit:
-        d = choose_d(y, self.max_d, float(self.test_alpha))
-        search = _Search(self, y, d, previous)
+        m = self._season()
+        D = choose_seasonal_d(y, m, self.max_D) if m else 0
+        d = choose_d(y[m:] - y[:-m] if D else y, self.max_d, float(self.test_alpha))
+        search = _Search(self, y, d, D, previous)
         best = search.run()
         if best is None:
             raise ValueError(
-                f"auto_arima: none of the {len(search.fits)} candidate ARIMA models with d={d} could be "
+                f"auto_arima: none of the {len(search.fits)} candidate ARIMA models with d={d}, D={D} could be "
                 "fitted as a stationary, invertible model; set a fallback for this forecaster."
             )
         key, fit, caught = best
         for w in caught:  # the chosen model's own warnings are counted; the candidates' are not
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         fit.info.update({"criterion": self.information_criterion, "n_models": len(search.fits),
-                         "with_constant": key[2]})
+                         "with_constant": key[4]})
         return fit
 
     def _forecast(self, fit, y, horizon):
@@ -131,13 +177,14 @@ class AutoArima(StatsmodelsForecaster):
 
 
 class _Search:
-    """One stepwise search over (p, q, constant) for a fixed ``d``."""
+    """One stepwise search over (p, q, P, Q, constant) for fixed ``d`` and ``D``."""
 
-    def __init__(self, owner: AutoArima, y: np.ndarray, d: int, previous: SeriesFit | None) -> None:
-        self.owner, self.y, self.d, self.previous = owner, y, d, previous
-        self.fits: dict[tuple[int, int, bool], tuple[float, SeriesFit | None, list]] = {}
+    def __init__(self, owner: AutoArima, y: np.ndarray, d: int, D: int, previous: SeriesFit | None) -> None:
+        self.owner, self.y, self.d, self.D, self.previous = owner, y, d, D, previous
+        self.m = owner._season()
+        self.fits: dict[tuple, tuple[float, SeriesFit | None, list]] = {}
 
-    def run(self) -> tuple[tuple[int, int, bool], SeriesFit, list] | None:
+    def run(self) -> tuple[tuple, SeriesFit, list] | None:
         for key in self._starts():
             self._evaluate(key)
         best = self._best()
@@ -154,47 +201,63 @@ class _Search:
                 break
         return None if best is None else (best, self.fits[best][1], self.fits[best][2])
 
-    def _starts(self) -> list[tuple[int, int, bool]]:
+    def _starts(self) -> list[tuple]:
         const = self._constant_allowed()
         prev = self.previous
-        if prev is not None and prev.info.get("order", [None, None])[1] == self.d:
+        if self._same_differencing(prev):
             p, _, q = prev.info["order"]
-            return [(p, q, bool(prev.info.get("with_constant")) and const)]
-        starts = [(2, 2, const), (0, 0, const), (1, 0, const), (0, 1, const)]
+            P, _, Q, _ = prev.info["seasonal_order"]
+            return [(p, q, P, Q, bool(prev.info.get("with_constant")) and const)]
+        s = 1 if self.m else 0
+        starts = [(2, 2, s, s, const), (0, 0, 0, 0, const), (1, 0, s, 0, const), (0, 1, 0, s, const)]
         if const:
-            starts.append((0, 0, False))
-        return [(p, q, c) for p, q, c in starts if self._allowed(p, q)]
+            starts.append((0, 0, 0, 0, False))
+        return [k for k in starts if self._allowed(k)]
+
+    def _same_differencing(self, prev: SeriesFit | None) -> bool:
+        if prev is None or "order" not in prev.info:
+            return False
+        seasonal = list(prev.info.get("seasonal_order", [0, 0, 0, 0]))
+        return prev.info["order"][1] == self.d and seasonal[1] == self.D and seasonal[3] == self.m
 
     def _constant_allowed(self) -> bool:
-        return bool(self.owner.allow_constant) and self.d <= 1
+        return bool(self.owner.allow_constant) and self.d + self.D <= 1
 
-    def _allowed(self, p: int, q: int) -> bool:
+    def _allowed(self, key: tuple) -> bool:
+        p, q, P, Q, _ = key
         o = self.owner
-        return 0 <= p <= o.max_p and 0 <= q <= o.max_q and p + q <= o.max_order
+        seasonal_ok = (0 <= P <= o.max_P and 0 <= Q <= o.max_Q) if self.m else P == Q == 0
+        return 0 <= p <= o.max_p and 0 <= q <= o.max_q and seasonal_ok and p + q + P + Q <= o.max_order
 
-    def _neighbours(self, key: tuple[int, int, bool]) -> list[tuple[int, int, bool]]:
-        p, q, c = key
-        out = [(p + dp, q + dq, c) for dp, dq in MOVES if self._allowed(p + dp, q + dq)]
+    def _neighbours(self, key: tuple) -> list[tuple]:
+        p, q, P, Q, c = key
+        out = [(p, q, P + dP, Q + dQ, c) for dP, dQ in MOVES] if self.m else []
+        out += [(p + dp, q + dq, P, Q, c) for dp, dq in MOVES]
         if self._constant_allowed():
-            out.append((p, q, not c))
-        return out
+            out.append((p, q, P, Q, not c))
+        return [k for k in out if self._allowed(k)]
 
-    def _best(self) -> tuple[int, int, bool] | None:
+    def _best(self) -> tuple | None:
         ok = [(v[0], k) for k, v in self.fits.items() if v[1] is not None]
         return min(ok)[1] if ok else None
 
-    def _evaluate(self, key: tuple[int, int, bool]) -> None:
-        p, q, c = key
-        trend = ({0: "c", 1: "t"}[self.d] if c else "n")
-        order = (p, self.d, q)
+    def _evaluate(self, key: tuple) -> None:
+        p, q, P, Q, c = key
+        trend = ("c" if self.d + self.D == 0 else "t") if c else "n"
+        seasonal_order = (P, self.D, Q, self.m) if self.m else (0, 0, 0, 0)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                fit = fit_arima(self.y, order, trend=trend, previous=self.previous)
+                fit = fit_arima(self.y, (p, self.d, q), seasonal_order, trend=trend, previous=self.previous)
             except (ValueError, np.linalg.LinAlgError):
                 self.fits[key] = (np.inf, None, [])
                 return
         value = fit.info[self.owner.information_criterion]
-        usable = np.isfinite(value) and fit.info["stationary"] and fit.info["invertible"]
+        usable = np.isfinite(value) and _roots_clear(fit.results)
         self.fits[key] = (value if usable else np.inf, fit if usable else None, list(caught))
 
+
+def _roots_clear(results) -> bool:
+    """True when every AR and MA root (seasonal ones included) lies beyond :data:`ROOT_MARGIN`."""
+    roots = np.r_[np.asarray(results.arroots), np.asarray(results.maroots)]
+    return bool(roots.size == 0 or np.min(np.abs(roots)) > ROOT_MARGIN)

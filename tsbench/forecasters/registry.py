@@ -36,6 +36,7 @@ BUILTINS: dict[str, str] = {
     "arima": "tsbench.forecasters.arima:Arima",
     "auto_arima": "tsbench.forecasters.auto_arima:AutoArima",
     "ets": "tsbench.forecasters.ets:Ets",
+    "auto_ets": "tsbench.forecasters.auto_ets:AutoEts",
     "ses": "tsbench.forecasters.ets:Ses",
     "theta": "tsbench.forecasters.theta:Theta",
     "lstm": "tsbench.forecasters.neural.lstm:LSTMForecaster",
