@@ -15,6 +15,8 @@ CHEAP_PARAMS: dict[str, dict] = {
     "auto_arima": {"max_p": 1, "max_q": 1, "seasonal": False},
     "ets": {},
     "garch": {},
+    "har": {"monthly": 10},
+    "log_variance": {"model": "lightgbm", "params": {"lags": 5, "n_estimators": 20, "transform": "none"}},
     "prophet": {"n_changepoints": 5},
     "lightgbm": {"lags": 5, "n_estimators": 20},
     "lstm": {"input_size": 10, "hidden_size": 8, "max_steps": 20, "batch_size": 32},
