@@ -41,14 +41,20 @@ def returns_of(frame: pd.DataFrame) -> np.ndarray:
 
 
 def garch_model(returns: np.ndarray, vol: str = "garch", p: int = 1, o: int = 0, q: int = 1,
-                dist: str = "normal", mean: str = "constant", lags: int = 1):
-    """The ``arch`` model of these settings on ``returns`` (GJR-GARCH is GARCH with ``o >= 1``)."""
+                dist: str = "normal", mean: str = "constant", lags: int = 1, seed: int | None = None):
+    """The ``arch`` model of these settings on ``returns`` (GJR-GARCH is GARCH with ``o >= 1``).
+
+    With ``seed``, the error distribution draws its simulations from a generator seeded with it.
+    """
     from arch import arch_model
 
     o = max(o, 1) if vol == "gjr-garch" else o
     kwargs: dict[str, Any] = {"lags": lags} if mean == "ar" else {}
-    return arch_model(returns, mean=MEANS[mean], vol=VOLATILITIES[vol], p=p, o=o, q=q,
-                      dist=DISTRIBUTIONS[dist], rescale=False, **kwargs)
+    model = arch_model(returns, mean=MEANS[mean], vol=VOLATILITIES[vol], p=p, o=o, q=q,
+                       dist=DISTRIBUTIONS[dist], rescale=False, **kwargs)
+    if seed is not None:
+        model.distribution = type(model.distribution)(seed=np.random.default_rng(seed))
+    return model
 
 
 class Garch(BaseForecaster):
@@ -140,11 +146,10 @@ class Garch(BaseForecaster):
         ``returns`` with them and forecasts.
         """
         params = self.params_[uid]
-        fixed = garch_model(returns, **self._settings()).fix(params)
         method = self._method(horizon)
-        extra: dict[str, Any] = {}
-        if method == "simulation":
-            extra = {"simulations": self.simulations, "random_state": np.random.RandomState(_seed(self.seed))}
+        seed = _seed(self.seed) if method == "simulation" else None
+        fixed = garch_model(returns, **self._settings(), seed=seed).fix(params)
+        extra = {"simulations": self.simulations} if method == "simulation" else {}
         fc = fixed.forecast(horizon=horizon, method=method, reindex=False, **extra)
         variance = np.asarray(fc.variance.to_numpy()[-1], dtype=float)
         if not quantiles:
@@ -177,21 +182,29 @@ class Garch(BaseForecaster):
 
     def predict_origins(self, history, cutoffs, horizon, quantiles=()):
         """Forecast from each cutoff, slicing each series' returns in place (one pass per series)."""
+        from tsbench.data.calendar import future_ds, infer_step
+
         self._check_fitted()
         horizon = check_horizon(horizon)
         quantiles = self._check_quantiles(quantiles)
         history = check_panel(history, "history")
         wanted = cutoffs.groupby(ID, sort=False)["cutoff"].apply(lambda s: np.sort(s.to_numpy()))
-        parts = []
+        parts, cuts, future = [], [], []
         for uid, g in iter_series(history):
             if uid not in wanted.index:
                 continue
             ds, returns = g[DS].to_numpy(), returns_of(g)
+            step = infer_step(ds)
             for cut in wanted[uid]:
                 end = int(np.searchsorted(ds, cut, side="right"))
-                parts.append(self._finish(self._rows(uid, returns[:end], horizon, quantiles), g.iloc[:end],
-                                          horizon, quantiles))
-        return pd.concat(parts, ignore_index=True)
+                parts.append(self._rows(uid, returns[:end], horizon, quantiles))
+                cuts.append(ds[end - 1])
+                future.append(future_ds(ds[end - 1], horizon, step))
+        out = pd.concat(parts, ignore_index=True)
+        out.insert(1, "cutoff", np.repeat(np.asarray(cuts), horizon))
+        out.insert(2, DS, np.concatenate(future))
+        out.insert(4, "model", self.name)
+        return out
 
 
 def _seed(seed: int | None) -> int:
