@@ -34,7 +34,7 @@ def test_a_good_file_parses(write_experiment):
         ("{horizon: 5,", "{horizon: 5, horizn: 2,", r"backtest.horizn: unknown key; allowed keys here: protocol, horizon"),
         ("horizon: 5", "horizon: -1", r"backtest.horizon: Input should be greater than 0 \(got -1\)"),
         ("horizon: 5", "horizon: five", r"backtest.horizon: Input should be a valid integer"),
-        ("target: log_price", "target: logprice", r"data.0.target: Input should be 'price', 'log_price', 'return' or 'log_return'"),
+        ("target: log_price", "target: logprice", r"data.0.target: Input should be 'price', 'log_price', 'return', 'log_return' or 'variance'"),
         ('"builtin:vix"', '"vix"', r"data.0.source: expected 'builtin:NAME', 'csv:PATH' or 'parquet:PATH', got 'vix'"),
         ("model: naive", "model: naieve", r"forecasters.0.model \(rw\): unknown model 'naieve'; expected one of \[.*'naive'"),
         ("{window: 10}", "{windw: 10}", r"forecasters.1.params \(ma\): model 'moving_average' has no parameter\(s\) \['windw'\]; its parameters are \['window'\]"),

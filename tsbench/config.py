@@ -47,7 +47,9 @@ class DataSpec(_Strict):
     """One data source and the target derived from it."""
 
     source: str
-    target: Literal["price", "log_price", "return", "log_return"] = "price"
+    target: Literal["price", "log_price", "return", "log_return", "variance"] = "price"
+    #: The variance proxy of ``target: variance`` (see tsbench.data.variance); squared_return when unset.
+    proxy: Literal["squared_return", "parkinson", "garman_klass"] | None = None
     last: PositiveInt | None = None
     columns: ColumnsSpec | None = None
     missing: Literal["drop", "ffill", "error"] | None = None
@@ -61,6 +63,12 @@ class DataSpec(_Strict):
                 f"expected 'builtin:NAME', 'csv:PATH' or 'parquet:PATH', got {value!r}"
             )
         return value
+
+    @model_validator(mode="after")
+    def _proxy_needs_variance(self) -> DataSpec:
+        if self.proxy is not None and self.target != "variance":
+            raise ValueError(f"'proxy' is for 'target: variance', got target {self.target!r}")
+        return self
 
 
 class BacktestSpec(_Strict):

@@ -56,6 +56,7 @@ def resolve_experiment(experiment: Experiment, where: str = "<experiment>") -> R
     forecasters = [_make(spec, i, where) for i, spec in enumerate(experiment.forecasters)]
     fallbacks = {spec.name: _make_fallback(experiment, spec, i, where)
                  for i, spec in enumerate(experiment.forecasters) if spec.fallback is not None}
+    _check_variance_quantiles(experiment, forecasters, where)
     try:
         plans = metric_plans_of(experiment)
     except ConfigError as exc:
@@ -107,6 +108,20 @@ def _make_fallback(experiment: Experiment, spec: ForecasterSpec, i: int, where: 
             f"quantiles, which this experiment asks for ({experiment.quantiles}); pick one that does, e.g. 'naive'."
         )
     return fallback
+
+
+def _check_variance_quantiles(experiment: Experiment, forecasters: list, where: str) -> None:
+    """On a variance target, quantiles are of the return (the VaR): only variance models forecast those."""
+    if not experiment.quantiles or all(spec.target != "variance" for spec in experiment.data):
+        return
+    for i, f in enumerate(forecasters):
+        tags = f.all_tags()
+        if tags.get("quantiles") and not tags.get("variance_model"):
+            raise ConfigError(
+                f"{where}: forecasters.{i} ({f.name}): on 'target: variance' the quantiles are of the return "
+                "(the VaR), but this model would forecast quantiles of the variance proxy; wrap it as "
+                "{model: log_variance, params: {model: ..., params: {...}}} or drop 'quantiles'."
+            )
 
 
 def _trading_options(defaults: TradingSpec, overrides: dict) -> dict:

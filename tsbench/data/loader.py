@@ -12,6 +12,7 @@ import pandas as pd
 from tsbench.data.builtin import builtin_manifests, load_builtin_wide, series_id
 from tsbench.data.files import read_table, to_long
 from tsbench.data.targets import to_target
+from tsbench.data.variance import RANGE_PROXIES, load_ohlc, variance_panel
 from tsbench.errors import DataError
 from tsbench.panel import DS, ID, Y
 
@@ -54,7 +55,7 @@ def load_panel_levels(
     for spec in specs:
         raw, policy = load_source(spec, base_dir)
         levels, missing = _handle_missing(raw, policy, spec.source)
-        panel = to_target(levels, spec.target)
+        panel = _variance_target(levels, spec) if spec.target == "variance" else to_target(levels, spec.target)
         if spec.last:
             panel = panel.groupby(ID, sort=False).tail(spec.last).reset_index(drop=True)
             levels = levels.groupby(ID, sort=False).tail(spec.last + 1).reset_index(drop=True)
@@ -68,6 +69,13 @@ def load_panel_levels(
     panel = pd.concat(frames, ignore_index=True)
     _check_unique_ids(infos)
     return panel, pd.concat(level_frames, ignore_index=True), infos
+
+
+def _variance_target(levels: pd.DataFrame, spec) -> pd.DataFrame:
+    """Returns and the variance proxy of ``spec`` (see :mod:`tsbench.data.variance`)."""
+    proxy = getattr(spec, "proxy", None) or "squared_return"
+    ohlc = load_ohlc(spec.source, levels[ID].unique()) if proxy in RANGE_PROXIES else None
+    return variance_panel(levels, proxy, ohlc, spec.source)
 
 
 def load_source(spec, base_dir: Path) -> tuple[pd.DataFrame, str]:

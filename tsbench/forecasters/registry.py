@@ -43,6 +43,11 @@ BUILTINS: dict[str, str] = {
     "transformer": "tsbench.forecasters.neural.transformer:TransformerForecaster",
     "lightgbm": "tsbench.forecasters.lightgbm.model:LightGBMForecaster",
     "prophet": "tsbench.forecasters.prophet:ProphetForecaster",
+    "garch": "tsbench.forecasters.garch:Garch",
+    "ewma": "tsbench.forecasters.volatility_baselines:Ewma",
+    "rolling_variance": "tsbench.forecasters.volatility_baselines:RollingVariance",
+    "har": "tsbench.forecasters.volatility_baselines:Har",
+    "log_variance": "tsbench.forecasters.log_variance:LogVariance",
 }
 
 

@@ -135,6 +135,8 @@ def _plan_one(context: _Context, name: str, params: dict, where: str) -> list[Me
     if scale not in (TARGET, *SCALES):
         raise ConfigError(f"{where}: score_on must be one of {[TARGET, *SCALES]}, got {scale!r}.")
     _check_params(metric, params, where)
+    if metric.kind in ("variance", "var") or "variance" in context.targets:
+        _check_risk(context, metric, scale, where)
     if metric.kind == "trading":
         if explicit not in (None, "price"):
             raise ConfigError(
@@ -167,6 +169,31 @@ def _plan_one(context: _Context, name: str, params: dict, where: str) -> list[Me
     return [MetricPlan(name, scale, params)]
 
 
+def _check_risk(context: _Context, metric: Metric, scale: str, where: str) -> None:
+    """Variance forecasts stay on their target; VaR metrics need a level in (0, 50)% and returns to test."""
+    if "variance" in context.targets and scale != TARGET:
+        raise ConfigError(
+            f"{where}: variance forecasts are scored on their target; drop 'score_on: {scale}' "
+            "(other scales are for price and return targets)."
+        )
+    if metric.kind != "var":
+        return
+    if metric.name == metric.base:
+        raise ConfigError(f"{where}: name the VaR level in percent, e.g. '{metric.name}_1' or '{metric.name}_5'.")
+    level = float(metric.name.rpartition("_")[2]) / 100.0
+    if not 0.0 < level < 0.5:
+        raise ConfigError(
+            f"{where}: VaR levels must lie in (0, 0.5), i.e. '{metric.base}_<pct>' with pct below 50 "
+            f"(a lower-tail probability such as 1 or 5), got {level:g}."
+        )
+    others = [t for t in context.targets if t != "variance"]
+    if others:
+        raise ConfigError(
+            f"{where}: VaR metrics test VaR forecasts against realised returns, which only 'target: variance' "
+            f"panels carry; the experiment also has target(s) {others}."
+        )
+
+
 def _quantile_names(context: _Context, metric: Metric, converted_to: Sequence[str], where: str) -> list[str]:
     name, base = metric.name, metric.base
     if not context.quantiles:
@@ -197,7 +224,7 @@ def _quantile_names(context: _Context, metric: Metric, converted_to: Sequence[st
 
 def _check_params(metric: Metric, params: Mapping[str, Any], where: str) -> None:
     # the interval of coverage/width/winkler is chosen by name (coverage_80), not by option
-    allowed = metric.needs() - {"train", "history", "scale", "interval"}
+    allowed = metric.needs() - {"train", "history", "scale", "interval", "level"}
     unknown = sorted(set(params) - allowed)
     if unknown:
         raise ConfigError(

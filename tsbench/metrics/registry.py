@@ -6,7 +6,10 @@ declared here as a :class:`Metric` with its *kind*:
 - ``point``: scored from ``y_pred`` alone, per step and over all steps;
 - ``quantile``: needs quantile forecasts (pinball, CRPS);
 - ``interval``: needs a central interval; ``<name>_<pct>`` picks one (``coverage_80``);
-- ``trading``: the sign-following strategy, always on prices, over all steps only.
+- ``trading``: the sign-following strategy, always on prices, over all steps only;
+- ``variance``: variance forecasts against a proxy, on the ``h``-step sums (QLIKE, MZ R2);
+- ``var``: Value-at-Risk backtests against realised returns; ``<name>_<pct>`` picks the
+  level (``kupiec_1`` is the 1% VaR), which must lie in (0, 50) percent.
 
 :func:`get_metric` resolves any valid name, interval names included; nothing else
 parses metric names.
@@ -22,11 +25,11 @@ from typing import Literal
 
 import pandas as pd
 
-from tsbench.metrics import oos, point, probabilistic, trading
+from tsbench.metrics import oos, point, probabilistic, risk, trading
 
 __all__ = ["Metric", "MetricKind", "METRICS", "get_metric", "is_metric", "metric_base", "metric_names"]
 
-MetricKind = Literal["point", "quantile", "interval", "trading"]
+MetricKind = Literal["point", "quantile", "interval", "trading", "variance", "var"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,17 @@ _DECLARED = (
     Metric("sharpe", trading.sharpe, kind="trading", higher_is_better=True),
     Metric("max_drawdown", trading.max_drawdown, kind="trading"),
     Metric("turnover", trading.turnover, kind="trading", goal="turnover: trading volume per year, lower costs less"),
+    Metric("qlike", risk.qlike, kind="variance"),
+    Metric("mse_var", risk.mse_var, kind="variance"),
+    Metric("mz_r2", risk.mz_r2, kind="variance", higher_is_better=True),
+    Metric("var_breaches", risk.var_breaches, kind="var", goal="breach rate closest to the VaR level is best"),
+    Metric("kupiec", risk.kupiec, kind="var", higher_is_better=True,
+           goal="Kupiec p-value: below 0.05 rejects the breach rate"),
+    Metric("christoffersen_ind", risk.christoffersen_ind, kind="var", higher_is_better=True,
+           goal="Christoffersen independence p-value: below 0.05 rejects independent breaches"),
+    Metric("christoffersen_cc", risk.christoffersen_cond, kind="var", higher_is_better=True,
+           goal="conditional-coverage p-value: below 0.05 rejects the VaR"),
+    Metric("fz0", risk.fz0, kind="var"),
 )
 
 #: The declared metrics by name; interval metrics also answer to ``<name>_<pct>`` through :func:`get_metric`.
@@ -101,12 +115,14 @@ def _parse(name: object) -> Metric | None:
         return METRICS[name]
     base, _, pct = name.rpartition("_")
     declared = METRICS.get(base)
-    if declared is None or declared.kind != "interval":
+    if declared is None or declared.kind not in ("interval", "var"):
         return None
     try:
         nominal = float(pct) / 100.0
     except ValueError:
         return None
+    if declared.kind == "var":  # the level's range is checked where the metric is planned, with its own message
+        return replace(declared, name=name, fn=partial(declared.fn, level=nominal)) if nominal > 0 else None
     if not 0.0 < nominal < 1.0:
         return None
     goal = f"{name} closest to {nominal:g} is best" if base == "coverage" else None
@@ -114,7 +130,7 @@ def _parse(name: object) -> Metric | None:
 
 
 def get_metric(name: str) -> Metric:
-    """The metric called ``name`` (a declared name, or an interval name such as ``coverage_80``).
+    """The metric called ``name`` (a declared name, or a name with a level such as ``coverage_80`` or ``kupiec_1``).
 
     Raises
     ------

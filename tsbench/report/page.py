@@ -41,6 +41,11 @@ def render_report(run, tables, options, panel: pd.DataFrame | None = None) -> di
         horizon.append(f"<div>{img}{table_html(f[f'horizon_{name}'])}</div>")
     sections.append(("Error by horizon", '<div class="grid">' + "\n".join(horizon) + "</div>"))
     sections.append(("Series", _series_section(run, tables, options, panel, figure)))
+    from tsbench.report.volatility import volatility_section
+
+    volatility = volatility_section(run, panel, figure, options.alpha)
+    if volatility is not None:
+        sections.append(("Volatility and risk", volatility))
     if len(f["pt"]):
         sections.append(("Direction of change (Pesaran-Timmermann)", table_html(f["pt"]) + paragraph(
             "One-step directions from each cutoff; small p-values mean the model calls the direction better "
