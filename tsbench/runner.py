@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ import pandas as pd
 
 from tsbench.config import Experiment, config_hash
 from tsbench.data.loader import load_panel_levels
+from tsbench.errors import ConfigError
 from tsbench.engine.cells import CellResult, plan_cells_by_refit, run_cell
 from tsbench.engine.executors import make_executor
 from tsbench.engine.manifest import build_manifest
@@ -96,7 +98,7 @@ def run_experiment(
     resolved = experiment if isinstance(experiment, ResolvedExperiment) else resolve_experiment(experiment)
     experiment = resolved.experiment
     run_dir = run_dir_for(experiment, output)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    make_run_dir(run_dir)
     saved = (log.level, log.propagate)
     handler = _attach_log(run_dir / "run.log")
     try:
@@ -106,6 +108,21 @@ def run_experiment(
         handler.close()
         log.setLevel(saved[0])
         log.propagate = saved[1]  # the run's file took the log lines; leave the logger as it was
+
+
+def make_run_dir(run_dir: Path) -> None:
+    """Create the run folder and check it can be written, or raise a :class:`ConfigError` that says why."""
+    file = next((p for p in [run_dir, *run_dir.parents] if p.exists() and not p.is_dir()), None)
+    if file is not None:
+        raise ConfigError(f"output folder {str(run_dir)!r} cannot be created: {str(file)!r} is an existing file, "
+                          "not a folder; choose another 'output' in the experiment or --output.")
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=run_dir, prefix=".write-check.")
+        probe.close()
+    except OSError as exc:
+        raise ConfigError(f"output folder {str(run_dir)!r} is not writable ({exc.strerror or exc}); choose a "
+                          "folder you can write to with 'output' in the experiment or --output.") from None
 
 
 def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, started, report=True) -> RunResult:
