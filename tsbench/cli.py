@@ -45,6 +45,8 @@ def run(
     fresh: bool = typer.Option(False, "--fresh", help="Recompute every cell instead of resuming."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; print only the result."),
     no_report: bool = typer.Option(False, "--no-report", help="Skip the tables, tests and report.html."),
+    no_plugin_check: bool = typer.Option(False, "--no-plugin-check",
+                                         help="Skip the no-look-ahead check of forecasters that are not built in."),
 ) -> None:
     """Backtest every forecaster of FILE and print the leaderboard."""
     from tsbench.experiment import load_experiment, resolve_experiment
@@ -55,8 +57,9 @@ def run(
     experiment = load_experiment(file, check_models=False)
     resolved = resolve_experiment(experiment, where=str(file))  # checked once, then handed to the runner
     result = run_experiment(resolved, base_dir=file.parent, output=output, fresh=fresh, progress=not quiet,
-                            report=not no_report)
-    print(leaderboard_markdown(result.leaderboard, title=f"{experiment.name}: leaderboard", scales=result.scales))
+                            report=not no_report, check_plugins=not no_plugin_check)
+    print(leaderboard_markdown(result.leaderboard, title=f"{experiment.name}: leaderboard", scales=result.scales,
+                               notes=result.notes))
     console.print(f"results: {result.run_dir}  ({result.computed} cells computed, {result.reused} reused)")
     if result.report is not None:
         console.print(f"report: {result.report}", markup=False)
@@ -119,13 +122,17 @@ def compare(
 
 @app.command()
 def validate(file: Path = typer.Argument(..., help="Experiment file (YAML).")) -> None:
-    """Check an experiment file without running it."""
-    from tsbench.experiment import load_experiment
+    """Check an experiment file, its data and its backtest plan without fitting anything."""
+    from tsbench.experiment import load_experiment, resolve_experiment
+    from tsbench.runner import plan_run
 
     _import_from_cwd()
-    experiment = load_experiment(file)
-    print(f"{file}: valid ({len(experiment.data)} data source(s), "
-                  f"{len(experiment.forecasters)} forecaster(s), metrics: {', '.join(experiment.metric_names())})")
+    experiment = load_experiment(file, check_models=False)
+    planned = plan_run(resolve_experiment(experiment, where=str(file)), base_dir=file.parent)
+    origins = sum(len(p.cutoffs) for p in planned.plans.values())
+    print(f"{file}: valid ({len(experiment.data)} data source(s), {len(planned.plans)} series, "
+          f"{origins} forecast origins, {len(experiment.forecasters)} forecaster(s), {len(planned.cells)} cells, "
+          f"metrics: {', '.join(experiment.metric_names())})")
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from tsbench.engine.cells import CellResult, plan_cells_by_refit, run_cell
 from tsbench.engine.executors import make_executor
 from tsbench.engine.manifest import build_manifest
 from tsbench.engine.origins import first_cutoffs, plan_backtest, standardize
-from tsbench.engine.store import RunStore, collect, write_atomic, write_json
+from tsbench.engine.store import RunLock, RunStore, collect, write_atomic, write_json
 from tsbench.experiment import ResolvedExperiment, resolve_experiment
 from tsbench.metrics.plan import metric_scales, precheck_metrics
 from tsbench.metrics.scoring import empty_metrics, metrics_by_period, score
@@ -47,6 +48,7 @@ class RunResult:
     by_period: pd.DataFrame | None = None
     report: Path | None = None
     report_note: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -72,6 +74,7 @@ def run_experiment(
     fresh: bool = False,
     progress: bool = True,
     report: bool = True,
+    check_plugins: bool = True,
 ) -> RunResult:
     """Backtest every forecaster of ``experiment`` and write the results.
 
@@ -93,21 +96,35 @@ def run_experiment(
         Write the result tables and ``report.html`` (also switched off by the
         experiment's ``report: {enabled: false}``); ``tsbench report`` can
         write them later from the stored results.
+    check_plugins
+        Run the no-look-ahead check on every forecaster that is not built in
+        (see :func:`check_plugin_lookahead`) before any work.
+
+    A run holds a lock on its run folder: a second run of the same
+    configuration into the same folder waits for the first to finish and
+    then reuses its cells, so each cell is computed once.
     """
     started = time.perf_counter()
     resolved = experiment if isinstance(experiment, ResolvedExperiment) else resolve_experiment(experiment)
     experiment = resolved.experiment
     run_dir = run_dir_for(experiment, output)
     make_run_dir(run_dir)
-    saved = (log.level, log.propagate)
-    handler = _attach_log(run_dir / "run.log")
-    try:
-        return _run(resolved, Path(base_dir or Path.cwd()), run_dir, fresh, progress, started, report)
-    finally:
-        log.removeHandler(handler)
-        handler.close()
-        log.setLevel(saved[0])
-        log.propagate = saved[1]  # the run's file took the log lines; leave the logger as it was
+    with RunLock(run_dir, on_wait=_say_waiting):
+        saved = (log.level, log.propagate)
+        handler = _attach_log(run_dir / "run.log")
+        try:
+            return _run(resolved, Path(base_dir or Path.cwd()), run_dir, fresh, progress, started, report,
+                        check_plugins)
+        finally:
+            log.removeHandler(handler)
+            handler.close()
+            log.setLevel(saved[0])
+            log.propagate = saved[1]  # the run's file took the log lines; leave the logger as it was
+
+
+def _say_waiting(run_dir: Path, holder: str) -> None:
+    print(f"another run ({holder}) is writing {run_dir}; waiting for it to finish, then its cells are reused "
+          "(Ctrl-C to stop waiting).", file=sys.stderr, flush=True)
 
 
 def make_run_dir(run_dir: Path) -> None:
@@ -125,11 +142,48 @@ def make_run_dir(run_dir: Path) -> None:
                           "folder you can write to with 'output' in the experiment or --output.") from None
 
 
-def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, started, report=True) -> RunResult:
+@dataclass
+class PlannedRun:
+    """What :func:`plan_run` read and planned: the data, the backtest plans and the cells."""
+
+    panel: pd.DataFrame
+    levels: pd.DataFrame
+    infos: list
+    plans: dict
+    cells: list
+
+
+def plan_run(resolved: ResolvedExperiment, base_dir: str | Path | None = None) -> PlannedRun:
+    """Read the data and plan the backtest: every check that needs the data, shared by ``validate`` and ``run``.
+
+    Raises
+    ------
+    DataError
+        A data file is missing or unreadable, holds bad values, or a series is
+        too short for the backtest asked for.
+    ConfigError
+        A metric cannot be computed on this data.
+    """
+    experiment = resolved.experiment
+    panel, levels, infos = load_panel_levels(experiment.data, Path(base_dir or Path.cwd()))
+    plans = plan_backtest(panel, experiment.backtest)
+    if experiment.backtest.scale == "standard":
+        panel = standardize(panel, plans)
+    precheck_metrics(resolved.metric_plans, panel, first_cutoffs(panel, plans), levels,
+                     periods=list(experiment.periods))
+    cells = plan_cells_by_refit(panel, experiment.backtest, resolved.forecasters,
+                                [f.refit_every for f in experiment.forecasters], experiment.quantiles,
+                                experiment.seed, fallbacks=resolved.fallbacks, plans=plans)
+    return PlannedRun(panel, levels, infos, plans, cells)
+
+
+def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, started, report=True,
+         check_plugins=True) -> RunResult:
     experiment = resolved.experiment
     digest = config_hash(experiment)
     log.info("run %s of experiment %s (config %s)", run_dir, experiment.name, digest)
-    panel, levels, infos = load_panel_levels(experiment.data, base_dir)
+    planned = plan_run(resolved, base_dir)
+    panel, levels, infos, plans, cells = planned.panel, planned.levels, planned.infos, planned.plans, planned.cells
     targets = {info.unique_id: info.target for info in infos}
     metric_plans = resolved.metric_plans
     names = [p.name for p in metric_plans]
@@ -137,13 +191,8 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     for info in infos:
         if info.missing:
             log.info("%s: %d missing value(s) handled by policy '%s'", info.unique_id, info.missing, info.missing_policy)
-    plans = plan_backtest(panel, experiment.backtest)
-    if experiment.backtest.scale == "standard":
-        panel = standardize(panel, plans)
-    precheck_metrics(metric_plans, panel, first_cutoffs(panel, plans), levels, periods=list(experiment.periods))
-    cells = plan_cells_by_refit(panel, experiment.backtest, resolved.forecasters,
-                                [f.refit_every for f in experiment.forecasters], experiment.quantiles,
-                                experiment.seed, fallbacks=resolved.fallbacks, plans=plans)
+    if check_plugins:
+        check_plugin_lookahead(resolved)
     store = RunStore(run_dir)
     if fresh:
         store.reset()
@@ -164,21 +213,102 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     by_period = (metrics_by_period(forecasts, panel, levels, targets, metric_plans, experiment.periods)
                  if len(forecasts) else None)
     models = [f.name for f in experiment.forecasters]
-    board = leaderboard(metrics, names, experiment.baseline, models, n_series=len(plans))
+    records = store.records(keys)
+    coverage, nonfinite = _coverage(cells, records, forecasts)
+    for model, count in nonfinite.items():
+        log.warning("%s: %d forecast origin(s) with NaN or inf values were not scored", model, count)
+    board = leaderboard(metrics, names, experiment.baseline, models, n_series=len(plans), coverage=coverage)
+    notes = _annualisation_notes(metric_plans, levels)
     timing = {"wall_time": time.perf_counter() - started, "execute_time": execute_time,
               "cells_computed": len(todo) - len(failures), "cells_reused": len(cells) - len(todo),
               "cells_failed": len(failures), "finished": dt.datetime.now().isoformat(timespec="seconds")}
-    manifest = build_manifest(experiment, digest, infos, store.records(keys), failures, executor, timing)
+    manifest = build_manifest(experiment, digest, infos, records, failures, executor, timing)
     manifest["metric_scales"] = scales
-    _write_outputs(run_dir, experiment, metrics, board, manifest, failures, scales)
+    manifest["coverage"] = coverage
+    manifest["nonfinite"] = nonfinite
+    manifest["leaderboard_notes"] = notes
+    _write_outputs(run_dir, experiment, metrics, board, manifest, failures, scales, notes)
     _write_periods(run_dir, experiment, by_period, names)
     log.info("run finished: %d computed, %d reused, %d failed", len(todo) - len(failures),
              len(cells) - len(todo), len(failures))
     result = RunResult(run_dir, board, metrics, failures, computed=len(todo),
-                       reused=len(cells) - len(todo), scales=scales, by_period=by_period)
+                       reused=len(cells) - len(todo), scales=scales, by_period=by_period, notes=notes)
     if report and experiment.report.enabled and len(forecasts):
         _write_report(result, experiment, manifest, panel, forecasts)
     return result
+
+
+def _annualisation_notes(metric_plans, levels: pd.DataFrame) -> list[str]:
+    """How the trading metrics were annualised: the experiment's periods_per_year, or each series' calendar."""
+    from tsbench.data.calendar import annualisation
+    from tsbench.metrics.registry import get_metric
+
+    trading = [p for p in metric_plans if get_metric(p.name).kind == "trading"]
+    if not trading:
+        return []
+    given = {p.params.get("periods_per_year") for p in trading} - {None}
+    if given and all(p.params.get("periods_per_year") is not None for p in trading):
+        return [f"Trading metrics annualised with periods_per_year = {', '.join(f'{v:g}' for v in sorted(given))} "
+                "(set in the experiment)."]
+    by_basis: dict[str, list[str]] = {}
+    for uid, g in levels.groupby("unique_id", sort=True):
+        by_basis.setdefault(annualisation(g["ds"].to_numpy()).describe(), []).append(str(uid))
+    parts = [f"{basis}" + (f" for {', '.join(ids[:3])}{' ...' if len(ids) > 3 else ''}" if len(by_basis) > 1 else "")
+             for basis, ids in by_basis.items()]
+    return [f"Trading metrics annualised from the calendar: {'; '.join(parts)}; set "
+            "'trading: {periods_per_year: N}' to override."]
+
+
+def _coverage(cells, records: list[dict], forecasts: pd.DataFrame) -> tuple[dict[str, float], dict[str, int]]:
+    """Per model: the share of planned forecast origins that were scored, and the origins dropped as non-finite."""
+    planned: dict[str, int] = {}
+    for cell in cells:
+        planned[cell.alias] = planned.get(cell.alias, 0) + sum(len(cell.plans[u].cutoffs) for u in cell.series)
+    scored = (forecasts.loc[forecasts["h"] == 1].groupby("model").size() if len(forecasts)
+              else pd.Series(dtype="int64"))
+    coverage = {m: float(scored.get(m, 0)) / n if n else 0.0 for m, n in planned.items()}
+    nonfinite: dict[str, int] = {}
+    for record in records:
+        count = int((record.get("nonfinite") or {}).get("origins", 0))
+        if count:
+            nonfinite[record["model"]] = nonfinite.get(record["model"], 0) + count
+    return coverage, nonfinite
+
+
+def check_plugin_lookahead(resolved: ResolvedExperiment) -> None:
+    """Run the no-look-ahead check of :func:`tsbench.testing.check_forecaster` on every non-built-in model.
+
+    It takes a fraction of a second for most models and catches a plugin
+    whose ``predict_origins`` reads data past its cutoff, which the backtest
+    itself could not notice. Skip it with ``tsbench run --no-plugin-check``.
+
+    Raises
+    ------
+    PluginError
+        Naming the forecaster and what the check saw.
+    """
+    from tsbench.errors import PluginError
+    from tsbench.forecasters.registry import available_models
+    from tsbench.testing import check_no_lookahead
+
+    builtins = {name for name, spec in available_models().items() if spec.origin == "builtin"}
+    for spec, forecaster in zip(resolved.experiment.forecasters, resolved.forecasters):
+        if spec.model in builtins:
+            continue
+        started = time.perf_counter()
+        try:
+            result = check_no_lookahead(forecaster, horizon=max(1, min(resolved.experiment.backtest.horizon, 5)),
+                                        seed=resolved.experiment.seed)
+        except Exception as exc:  # the check fits and predicts the plugin; any failure is the plugin's
+            raise PluginError(f"forecaster {spec.name!r} (model {spec.model!r}): the no-look-ahead check could "
+                              f"not run: {type(exc).__name__}: {exc}. Check it with tsbench.testing."
+                              "check_forecaster, or skip this check with --no-plugin-check.") from None
+        log.info("no-look-ahead check of %s: %s in %.2fs", spec.name, "passed" if result.passed else "failed",
+                 time.perf_counter() - started)
+        if not result.passed:
+            raise PluginError(f"forecaster {spec.name!r} (model {spec.model!r}) failed the no-look-ahead check: "
+                              f"{result.detail}. Fix the plugin (tsbench.testing.check_forecaster shows every "
+                              "check), or skip this check with --no-plugin-check.")
 
 
 def _execute(executor, cells, store, progress, total, already) -> list[dict]:
@@ -232,10 +362,10 @@ def _progress_bar(enabled: bool):
     )
 
 
-def _write_outputs(run_dir, experiment, metrics, board, manifest, failures, scales=None) -> None:
+def _write_outputs(run_dir, experiment, metrics, board, manifest, failures, scales=None, notes=()) -> None:
     write_atomic(run_dir / "metrics.parquet", lambda p: metrics.to_parquet(p, index=False))
     write_atomic(run_dir / "leaderboard.csv", lambda p: board.to_csv(p, index=False))
-    md = leaderboard_markdown(board, title=f"{experiment.name}: leaderboard", scales=scales)
+    md = leaderboard_markdown(board, title=f"{experiment.name}: leaderboard", scales=scales, notes=notes)
     write_atomic(run_dir / "leaderboard.md", lambda p: p.write_text(md))
     write_json(run_dir / "manifest.json", manifest)
     write_json(run_dir / "failures.json", failures)
