@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures.process import BrokenProcessPool  # loky's broken-pool errors derive from it
 
 from tsbench.errors import ConfigError
 from tsbench.engine.timeouts import CellTimeout, limited_call
@@ -48,9 +49,27 @@ def hard_deadline(timeout: float) -> float:
     return timeout + 2.0 + 0.1 * timeout
 
 
-def _ignore_ctrl_c() -> None:
-    """Worker processes leave Ctrl-C to the parent, which stops them."""
+#: Seconds between a worker's checks that the process that started it is still alive.
+PARENT_CHECK_INTERVAL = 0.25
+
+
+def _init_worker(parent_pid: int) -> None:
+    """Set up a worker process: leave Ctrl-C to the parent, and exit when the parent is gone.
+
+    loky's workers exit by themselves once idle after their parent died, but a
+    worker busy in a long cell would finish it first; this thread ends the
+    worker within :data:`PARENT_CHECK_INTERVAL` seconds of the parent's death
+    (even ``kill -9``), busy or not.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), name="tsbench-parent-watch",
+                     daemon=True).start()
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:  # an orphan is handed to another parent (init or a subreaper)
+        time.sleep(PARENT_CHECK_INTERVAL)
+    os._exit(1)
 
 
 def _unpack(item, outcome, on_error: OnError):
@@ -86,7 +105,13 @@ class SerialExecutor:
 
 
 class ProcessExecutor:
-    """Runs cells in a pool of worker processes, yielding results as they finish.
+    """Runs cells in a pool of worker processes (loky's), yielding results as they finish.
+
+    loky starts each worker as a fresh interpreter (fork then exec), so workers
+    inherit none of this process's open files and pipes, and it detects dead
+    workers and stops whole process trees; each worker also watches its parent
+    and exits when it dies (see :func:`_init_worker`), so no worker outlives a
+    killed run.
 
     At most ``workers`` cells are in flight, so each submitted cell starts at
     once and its time limit is measured from submission. A cell that ignores
@@ -102,7 +127,7 @@ class ProcessExecutor:
     def __init__(self, workers: int | None = None, timeout: float | None = None) -> None:
         self.workers = workers or default_workers()
         self.timeout = timeout
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool = None
 
     def map_unordered(self, fn: Callable, items: Iterable, on_error: OnError) -> Iterator:
         """Yield ``fn(item)`` (or ``on_error(...)``) for each item as soon as it completes."""
@@ -110,7 +135,7 @@ class ProcessExecutor:
         restart: list[object] = []  # cut short by a hard stop of another cell: run again
         suspects: list[object] = []  # running when a worker died: run again, one at a time
         running: dict = {}  # future -> (item, submitted at, alone)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_ignore_ctrl_c)
+        self._pool = self._new_pool()
 
         def fill() -> None:
             if any(alone for _, _, alone in running.values()):
@@ -173,26 +198,26 @@ class ProcessExecutor:
         now = time.monotonic()
         return [f for f, (_, started, _) in running.items() if now - started > hard_deadline(self.timeout)]
 
+    def _new_pool(self):
+        from loky import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker, initargs=(os.getpid(),))
+
     def _replace_pool(self) -> None:
         self._kill()
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_ignore_ctrl_c)
+        self._pool = self._new_pool()
 
     def _kill(self) -> None:
         pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        # concurrent.futures offers no way to stop a running task; stop its processes instead
-        for process in list(getattr(pool, "_processes", {}).values()):
-            if process.is_alive():
-                process.kill()
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:  # a running task cannot be stopped; loky stops its worker processes instead
+            pool.shutdown(wait=True, kill_workers=True)
 
     def close(self, cancel: bool = False) -> None:
         """Release the pool; ``cancel`` stops cells still running (Ctrl-C) instead of waiting."""
         if cancel:
             self._kill()
         elif self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(wait=True)
             self._pool = None
 
     def describe(self) -> dict:
