@@ -18,9 +18,10 @@ from tsbench.errors import ConfigError
 from tsbench.engine.cells import CellResult, plan_cells_by_refit, run_cell
 from tsbench.engine.executors import make_executor
 from tsbench.engine.manifest import build_manifest
+from tsbench.engine.progress import CellEta, format_eta, progress_bar
 from tsbench.engine.origins import first_cutoffs, plan_backtest, standardize
 from tsbench.engine.store import RunLock, RunStore, collect, write_atomic, write_json
-from tsbench.experiment import ResolvedExperiment, resolve_experiment
+from tsbench.experiment import ResolvedExperiment, check_plugin_lookahead, resolve_experiment
 from tsbench.metrics.plan import metric_scales, precheck_metrics
 from tsbench.metrics.scoring import empty_metrics, metrics_by_period, score
 from tsbench.report.tables import leaderboard, leaderboard_markdown, period_markdown, period_table
@@ -234,7 +235,7 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     result = RunResult(run_dir, board, metrics, failures, computed=len(todo),
                        reused=len(cells) - len(todo), scales=scales, by_period=by_period, notes=notes)
     if report and experiment.report.enabled and len(forecasts):
-        _write_report(result, experiment, manifest, panel, forecasts)
+        _write_report(result, experiment, manifest, panel, forecasts, progress)
     return result
 
 
@@ -275,50 +276,16 @@ def _coverage(cells, records: list[dict], forecasts: pd.DataFrame) -> tuple[dict
     return coverage, nonfinite
 
 
-def check_plugin_lookahead(resolved: ResolvedExperiment) -> None:
-    """Run the no-look-ahead check of :func:`tsbench.testing.check_forecaster` on every non-built-in model.
-
-    It takes a fraction of a second for most models and catches a plugin
-    whose ``predict_origins`` reads data past its cutoff, which the backtest
-    itself could not notice. Skip it with ``tsbench run --no-plugin-check``.
-
-    Raises
-    ------
-    PluginError
-        Naming the forecaster and what the check saw.
-    """
-    from tsbench.errors import PluginError
-    from tsbench.forecasters.registry import available_models
-    from tsbench.testing import check_no_lookahead
-
-    builtins = {name for name, spec in available_models().items() if spec.origin == "builtin"}
-    for spec, forecaster in zip(resolved.experiment.forecasters, resolved.forecasters):
-        if spec.model in builtins:
-            continue
-        started = time.perf_counter()
-        try:
-            result = check_no_lookahead(forecaster, horizon=max(1, min(resolved.experiment.backtest.horizon, 5)),
-                                        seed=resolved.experiment.seed)
-        except Exception as exc:  # the check fits and predicts the plugin; any failure is the plugin's
-            raise PluginError(f"forecaster {spec.name!r} (model {spec.model!r}): the no-look-ahead check could "
-                              f"not run: {type(exc).__name__}: {exc}. Check it with tsbench.testing."
-                              "check_forecaster, or skip this check with --no-plugin-check.") from None
-        log.info("no-look-ahead check of %s: %s in %.2fs", spec.name, "passed" if result.passed else "failed",
-                 time.perf_counter() - started)
-        if not result.passed:
-            raise PluginError(f"forecaster {spec.name!r} (model {spec.model!r}) failed the no-look-ahead check: "
-                              f"{result.detail}. Fix the plugin (tsbench.testing.check_forecaster shows every "
-                              "check), or skip this check with --no-plugin-check.")
-
-
 def _execute(executor, cells, store, progress, total, already) -> list[dict]:
     failures: list[dict] = []
-    bar = _progress_bar(progress)
+    bar = progress_bar(progress)
+    eta = CellEta([c.alias for c in cells], parallel=min(getattr(executor, "workers", None) or 1, len(cells) or 1))
     finished = 0
     try:
         with bar:
-            task = bar.add_task("cells", total=total, completed=already, failed=0)
+            task = bar.add_task("cells", total=total, completed=already, failed=0, eta=format_eta(None))
             for result in executor.map_unordered(run_cell, cells, _failed_result):
+                eta.finished(result.alias, result.meta.get("wall_time", 0.0))
                 if result.error is None:
                     store.save(result)
                     log.info("cell %s done in %.2fs", result.key, result.meta.get("wall_time", 0.0))
@@ -330,7 +297,7 @@ def _execute(executor, cells, store, progress, total, already) -> list[dict]:
                     failures.append(_failure(result))
                     log.error("cell %s failed: %s\n%s", result.key, result.error, result.traceback)
                 finished += 1
-                bar.update(task, advance=1, failed=len(failures))
+                bar.update(task, advance=1, failed=len(failures), eta=format_eta(eta.remaining()))
     except KeyboardInterrupt:
         log.warning("interrupted after %d of %d cells to run; the %d stored cells are kept",
                     finished, len(cells), already + finished - len(failures))
@@ -349,17 +316,6 @@ def _failed_result(cell, error: str, trace: str) -> CellResult:
 def _failure(result: CellResult) -> dict:
     return {"key": result.key, "model": result.alias, "series": list(result.series),
             "error": result.error, "traceback": result.traceback}
-
-
-def _progress_bar(enabled: bool):
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
-
-    return Progress(
-        TextColumn("[bold]backtest"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("failed: {task.fields[failed]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-        disable=not enabled, transient=False,
-    )
 
 
 def _write_outputs(run_dir, experiment, metrics, board, manifest, failures, scales=None, notes=()) -> None:
@@ -382,8 +338,12 @@ def _write_periods(run_dir, experiment, by_period, names) -> None:
 
 
 def _write_report(result: RunResult, experiment: Experiment, manifest: dict, panel: pd.DataFrame,
-                  forecasts: pd.DataFrame) -> None:
-    """Tables and report.html from the results in memory; a report problem never fails the run."""
+                  forecasts: pd.DataFrame, progress: bool = False) -> None:
+    """Tables and report.html from the results in memory; a report problem never fails the run.
+
+    With ``progress`` a line says the report step started (it draws plots per
+    series, which takes minutes on thousands of series) and one that it ended.
+    """
     from tsbench.errors import PluginError
     from tsbench.report.build import ReportOptions, RunData, build_report
 
@@ -391,6 +351,8 @@ def _write_report(result: RunResult, experiment: Experiment, manifest: dict, pan
     options = ReportOptions(alpha=spec.alpha, mcs_alpha=spec.mcs_alpha, last_origins=spec.last_origins,
                             seed=experiment.seed)
     run = RunData(result.run_dir, forecasts, result.metrics, manifest)
+    n_series, t0 = forecasts["unique_id"].nunique(), time.perf_counter()
+    _say(progress, f"report: tables, significance tests and plots of {n_series} series ...")
     try:
         output = build_report(result.run_dir, options, panel=panel, run=run)
     except PluginError as exc:  # matplotlib missing: the tables are written, the page is skipped
@@ -402,6 +364,12 @@ def _write_report(result: RunResult, experiment: Experiment, manifest: dict, pan
         log.exception("report failed")
         return
     result.report = output.paths.get("report")
+    _say(progress, f"report: written in {time.perf_counter() - t0:.1f} s")
+
+
+def _say(enabled: bool, line: str) -> None:
+    if enabled:
+        print(line, file=sys.stderr, flush=True)
 
 
 def _attach_log(path: Path) -> logging.Handler:

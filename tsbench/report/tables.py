@@ -53,11 +53,12 @@ def leaderboard(
         table = table.sort_values(first, ascending=ascending, na_position="last", kind="stable")
     table.insert(0, "series", counts.reindex(table.index).fillna(0).astype(int))
     if coverage is not None:
-        table.insert(1, "scored", [float(coverage.get(m, 0.0)) for m in table.index])
+        # reference rows that are not forecasters (buy_and_hold) have no planned origins: NaN
+        table.insert(1, "scored", [float(coverage[m]) if m in coverage else np.nan for m in table.index])
     if n_series is not None:
         table["complete"] = table["series"] == n_series
         if coverage is not None:
-            table["complete"] &= table["scored"] >= 1.0
+            table["complete"] &= ~(table["scored"] < 1.0)
     table.insert(0, "baseline", [m == baseline for m in table.index])
     table.index.name = "model"
     return table.reset_index()
