@@ -78,6 +78,8 @@ def _first_at_or_after(ds: np.ndarray, start, uid: str) -> int:
         if not np.issubdtype(ds.dtype, np.datetime64):
             raise DataError(f"series '{uid}' has integer steps; 'start' must be an integer step, got {start}.")
         target = np.datetime64(pd.Timestamp(start))
+    elif np.issubdtype(ds.dtype, np.datetime64):
+        raise DataError(f"series '{uid}' has dates; 'start' must be a date (YYYY-MM-DD), got the step {start}.")
     else:
         target = start
     # the first origin is the last observation before 'start', so the first forecast lands on it
@@ -97,7 +99,8 @@ def _start_too_late(uid: str, ds: np.ndarray, spec) -> str:
 
 def _show(value) -> str:
     if isinstance(value, np.datetime64):
-        return str(pd.Timestamp(value))
+        stamp = pd.Timestamp(value)
+        return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
     return str(value)
 
 
