@@ -91,6 +91,9 @@ def check_plugin_lookahead(resolved: ResolvedExperiment) -> None:
     whose ``predict_origins`` reads data past its cutoff, which the backtest
     itself could not notice. Skip it with ``tsbench run --no-plugin-check``.
 
+    A forecaster that raises on the check's synthetic data is left to the
+    run, where the error fails only its own cells, as any other.
+
     Raises
     ------
     PluginError
@@ -107,10 +110,10 @@ def check_plugin_lookahead(resolved: ResolvedExperiment) -> None:
         try:
             result = check_no_lookahead(forecaster, horizon=max(1, min(resolved.experiment.backtest.horizon, 5)),
                                         seed=resolved.experiment.seed)
-        except Exception as exc:  # the check fits and predicts the plugin; any failure is the plugin's
-            raise PluginError(f"forecaster {spec.name!r} (model {spec.model!r}): the no-look-ahead check could "
-                              f"not run: {type(exc).__name__}: {exc}. Check it with tsbench.testing."
-                              "check_forecaster, or skip this check with --no-plugin-check.") from None
+        except Exception as exc:  # a plugin that fails on the check's data fails its own cells in the run
+            log.warning("no-look-ahead check of %s could not run (%s: %s); its cells run and fail on their own",
+                        spec.name, type(exc).__name__, exc)
+            continue
         log.info("no-look-ahead check of %s: %s in %.2fs", spec.name, "passed" if result.passed else "failed",
                  time.perf_counter() - started)
         if not result.passed:
