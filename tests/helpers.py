@@ -17,7 +17,7 @@ from tsbench.forecasters.base import LocalForecaster
 from tsbench.panel import ID
 from tsbench.testing import synthetic_panel
 
-__all__ = ["NoisyDrift", "SlowForecaster", "FlakyForecaster", "HangingForecaster", "CrashingForecaster",
+__all__ = ["NoisyDrift", "NonFinite", "SlowForecaster", "FlakyForecaster", "HangingForecaster", "CrashingForecaster",
            "write_panel", "experiment"]
 
 
@@ -38,6 +38,22 @@ class NoisyDrift(LocalForecaster):
 
     def _predict_one(self, state, y, horizon):
         return y[-1] + state * np.arange(1, horizon + 1)
+
+
+class NonFinite(NoisyDrift):
+    """:class:`NoisyDrift` that forecasts ``value`` (NaN or inf) at every origin whose context length is odd."""
+
+    name = "non_finite"
+
+    def __init__(self, scale: float = 0.01, value: float = float("nan")) -> None:
+        self.scale = scale
+        self.value = value
+
+    def _predict_one(self, state, y, horizon):
+        out = super()._predict_one(state, y, horizon)
+        if len(y) % 2:
+            out[-1] = self.value
+        return out
 
 
 class SlowForecaster(NoisyDrift):

@@ -81,3 +81,26 @@ def test_dotted_path_model_that_does_not_exist_is_a_plugin_error():
            "forecasters": [{"name": "x", "model": "no_such_pkg.mod:Model"}]}
     with pytest.raises(ConfigError, match=r"forecasters.0.model \(x\): model 'no_such_pkg.mod:Model' \(dotted path\): cannot import module 'no_such_pkg.mod'"):
         parse_experiment(raw)
+
+
+@pytest.mark.parametrize(("key", "value"), [("horizon", "yes"), ("horizon", "2.5"), ("gap", "on"),
+                                            ("min_train", "true")])
+def test_integers_must_be_integers_not_yaml_booleans(key, value):
+    text = GOOD.replace("backtest: {horizon: 5,", f"backtest: {{{key}: {value}, horizon: 5,") if key != "horizon" \
+        else GOOD.replace("horizon: 5", f"horizon: {value}")
+    with pytest.raises(ConfigError, match=rf"backtest.{key}: Input should be a valid integer"):
+        parse_experiment(__import__("yaml").safe_load(text))
+
+
+def test_a_boolean_for_a_number_names_yaml():
+    text = GOOD + "trading: {cost_bps: yes}\n"
+    with pytest.raises(ConfigError, match="trading.cost_bps: Input should be a number, not a boolean .*YAML reads "
+                                          "yes/no/on/off/true/false as booleans"):
+        parse_experiment(__import__("yaml").safe_load(text))
+
+
+def test_experiment_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(GOOD.replace("name: t", "name: t  # prévision").encode("latin-1"))
+    with pytest.raises(ConfigError, match="latin1.yaml: not UTF-8 text .*save the experiment file as UTF-8"):
+        load_experiment(path)

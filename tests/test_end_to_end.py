@@ -114,7 +114,7 @@ def test_validate_command(tmp_path, hand_csv):
     exp = tmp_path / "toy.yaml"
     exp.write_text(TOY.format(csv=hand_csv.name, out=tmp_path / "out"))
     result = run_cli("validate", str(exp))
-    assert result.returncode == 0 and "valid (1 data source(s), 2 forecaster(s)" in result.stdout
+    assert result.returncode == 0 and "valid (1 data source(s), 1 series, 3 forecast origins, 2 forecaster(s), 2 cells" in result.stdout
     assert not (tmp_path / "out").exists()
 
 

@@ -62,7 +62,7 @@ def test_cli_exits_non_zero_with_a_summary(tmp_path):
     assert out.returncode == 1
     summary = " ".join(out.stderr.split())
     assert "1 cell(s) failed, for model(s) flaky" in summary and "failures.json" in summary
-    assert "| flaky | 3 |" in out.stdout  # the leaderboard shows the missing series
+    assert "| flaky | 3 (75% of origins) |" in out.stdout  # the leaderboard shows the missing series
 
 
 @pytest.mark.parametrize("kind", ["serial", "processes"])

@@ -11,13 +11,31 @@ from rich.table import Table
 
 from tsbench.errors import TsbenchError
 
+# Plain (non-rich) help: the rich layout shows a "<bool>" value placeholder after on/off flags.
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None,
                   help="Fair, reproducible backtests of forecasting models on financial series.")
 # Wide when output is piped, so tables and messages are not cut at 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True, soft_wrap=True)
 
 __all__ = ["app", "main"]
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from tsbench import __version__
+
+        print(f"tsbench {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                 help="Print the installed version and exit."),
+) -> None:
+    """Fair, reproducible backtests of forecasting models on financial series."""
 
 
 @app.command()
@@ -27,6 +45,8 @@ def run(
     fresh: bool = typer.Option(False, "--fresh", help="Recompute every cell instead of resuming."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; print only the result."),
     no_report: bool = typer.Option(False, "--no-report", help="Skip the tables, tests and report.html."),
+    no_plugin_check: bool = typer.Option(False, "--no-plugin-check",
+                                         help="Skip the no-look-ahead check of forecasters that are not built in."),
 ) -> None:
     """Backtest every forecaster of FILE and print the leaderboard."""
     from tsbench.experiment import load_experiment, resolve_experiment
@@ -37,8 +57,9 @@ def run(
     experiment = load_experiment(file, check_models=False)
     resolved = resolve_experiment(experiment, where=str(file))  # checked once, then handed to the runner
     result = run_experiment(resolved, base_dir=file.parent, output=output, fresh=fresh, progress=not quiet,
-                            report=not no_report)
-    print(leaderboard_markdown(result.leaderboard, title=f"{experiment.name}: leaderboard", scales=result.scales))
+                            report=not no_report, check_plugins=not no_plugin_check)
+    print(leaderboard_markdown(result.leaderboard, title=f"{experiment.name}: leaderboard", scales=result.scales,
+                               notes=result.notes))
     console.print(f"results: {result.run_dir}  ({result.computed} cells computed, {result.reused} reused)")
     if result.report is not None:
         console.print(f"report: {result.report}", markup=False)
@@ -101,13 +122,17 @@ def compare(
 
 @app.command()
 def validate(file: Path = typer.Argument(..., help="Experiment file (YAML).")) -> None:
-    """Check an experiment file without running it."""
-    from tsbench.experiment import load_experiment
+    """Check an experiment file, its data and its backtest plan without fitting anything."""
+    from tsbench.experiment import load_experiment, resolve_experiment
+    from tsbench.runner import plan_run
 
     _import_from_cwd()
-    experiment = load_experiment(file)
-    print(f"{file}: valid ({len(experiment.data)} data source(s), "
-                  f"{len(experiment.forecasters)} forecaster(s), metrics: {', '.join(experiment.metric_names())})")
+    experiment = load_experiment(file, check_models=False)
+    planned = plan_run(resolve_experiment(experiment, where=str(file)), base_dir=file.parent)
+    origins = sum(len(p.cutoffs) for p in planned.series_plans.values())
+    print(f"{file}: valid ({len(experiment.data)} data source(s), {len(planned.series_plans)} series, "
+          f"{origins} forecast origins, {len(experiment.forecasters)} forecaster(s), {len(planned.cells)} cells, "
+          f"metrics: {', '.join(experiment.metric_names())})")
 
 
 @app.command()
@@ -169,29 +194,65 @@ def _import_from_cwd() -> None:
         sys.path.insert(0, cwd)
 
 
-def main() -> None:
-    """Entry point of the console script: typed errors become one readable message."""
+def _usage_errors() -> tuple[type[BaseException], ...]:
+    """The exception types a command-line usage error arrives as.
+
+    Recent typer releases carry their own copy of click (its exceptions derive
+    from ``typer.TyperException``); older ones raise click's own.
+    """
+    types: list[type[BaseException]] = [typer.TyperException] if hasattr(typer, "TyperException") else []
+    try:
+        import click
+
+        types.append(click.exceptions.ClickException)
+    except ImportError:  # pragma: no cover - typer without click
+        pass
+    return tuple(types)
+
+
+def _aborts() -> tuple[type[BaseException], ...]:
+    types: list[type[BaseException]] = [typer.Abort]
+    try:
+        import click
+
+        types.append(click.exceptions.Abort)
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(types)
+
+
+_INTERRUPTED = "interrupted: finished cells are kept; run the same command again to resume."
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script: every error ends in one readable message and an exit code.
+
+    Usage errors (unknown option, missing argument, bare ``tsbench``) and
+    tsbench's typed errors exit with 2; Ctrl-C exits with 130; ``--help`` and
+    ``--version`` with 0. No traceback is printed for any of them.
+    """
     try:
         # outside standalone mode typer returns exit codes (typer.Exit, 130 on Ctrl-C) instead of exiting
-        code = app(standalone_mode=False)
+        code = app(args=argv, prog_name="tsbench", standalone_mode=False)
     except TsbenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err_console.print("interrupted: finished cells are kept; run the same command again to resume.")
+    except (KeyboardInterrupt, *_aborts()):
+        err_console.print(_INTERRUPTED, markup=False)
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except _usage_errors() as exc:
+        if hasattr(exc, "show"):
             exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        raise
+        else:  # pragma: no cover
+            print(f"error: {exc}", file=sys.stderr)
+        sys.exit(getattr(exc, "exit_code", 2) or 2)
+    except OSError as exc:  # e.g. a read-only output folder met outside the checks
+        print(f"error: {exc.strerror or exc} ({exc.filename or 'no file name'}); check the path and its "
+              "permissions.", file=sys.stderr)
+        sys.exit(2)
     if code == 130:
-        err_console.print("interrupted: finished cells are kept; run the same command again to resume.")
+        err_console.print(_INTERRUPTED, markup=False)
     if isinstance(code, int) and code:
         sys.exit(code)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError, field_validator,
+                      model_validator)
+from annotated_types import Gt
 
 from tsbench.errors import ConfigError
 
@@ -29,6 +31,21 @@ __all__ = [
 ]
 
 SOURCE_KINDS = ("builtin", "csv", "parquet")
+
+
+def _no_bool(value: Any) -> Any:
+    # YAML reads yes/no/on/off/true/false as booleans, which pydantic would take as 1 and 0
+    if isinstance(value, bool):
+        raise ValueError("Input should be a number, not a boolean")
+    return value
+
+
+#: Integers that must be written as integers: ``horizon: yes`` or ``horizon: 2.5`` is refused, not read as 1 or 2.
+Int = Annotated[int, Strict()]
+PositiveInt = Annotated[int, Strict(), Gt(0)]
+#: Numbers (integers or decimals), but never booleans.
+Number = Annotated[float, BeforeValidator(_no_bool)]
+PositiveFloat = Annotated[float, BeforeValidator(_no_bool), Gt(0)]
 
 
 class _Strict(BaseModel):
@@ -53,6 +70,8 @@ class DataSpec(_Strict):
     last: PositiveInt | None = None
     columns: ColumnsSpec | None = None
     missing: Literal["drop", "ffill", "error"] | None = None
+    #: ``inf``/``-inf`` values: refuse them (the default), or treat them as missing (then ``missing`` applies).
+    infinite: Literal["error", "missing"] = "error"
 
     @field_validator("source")
     @classmethod
@@ -77,16 +96,16 @@ class BacktestSpec(_Strict):
     protocol: Literal["rolling", "split"] = "rolling"
     horizon: PositiveInt = 1
     origins: PositiveInt | None = None
-    start: dt.date | int | None = None
+    start: dt.date | Int | None = None
     step: PositiveInt = 1
     window: Literal["expanding"] | PositiveInt = "expanding"
     refit_every: PositiveInt | Literal["once"] = 1
-    gap: int = Field(0, ge=0)
+    gap: Int = Field(0, ge=0)
     min_train: PositiveInt = 20
     # fixed-split protocol of published benchmarks
-    train: float | None = Field(None, gt=0, lt=1)
-    val: float | None = Field(None, ge=0, lt=1)
-    test: float | None = Field(None, gt=0, lt=1)
+    train: Number | None = Field(None, gt=0, lt=1)
+    val: Number | None = Field(None, ge=0, lt=1)
+    test: Number | None = Field(None, gt=0, lt=1)
     input_size: PositiveInt | None = None
     scale: Literal["none", "standard"] = "none"
 
@@ -145,8 +164,8 @@ class ReportSpec(_Strict):
     """The tables, significance tests and HTML report written at the end of a run."""
 
     enabled: bool = True
-    alpha: float = Field(0.05, gt=0, lt=1)
-    mcs_alpha: float = Field(0.1, gt=0, lt=1)
+    alpha: Number = Field(0.05, gt=0, lt=1)
+    mcs_alpha: Number = Field(0.1, gt=0, lt=1)
     last_origins: PositiveInt = 3
 
 
@@ -158,8 +177,8 @@ class TradingSpec(_Strict):
     """The sign-following strategy behind the trading metrics (hit_rate, sharpe, ...)."""
 
     step: PositiveInt = 1
-    cost_bps: float = Field(0.0, ge=0)
-    periods_per_year: float | None = Field(None, gt=0)
+    cost_bps: Number = Field(0.0, ge=0)
+    periods_per_year: Number | None = Field(None, gt=0)
 
 
 class Experiment(_Strict):
@@ -171,10 +190,10 @@ class Experiment(_Strict):
     forecasters: list[ForecasterSpec] = Field(min_length=1)
     metrics: list[MetricItem] = Field(default_factory=lambda: ["mae", "rmse", "mase"], min_length=1)
     baseline: str | None = None
-    quantiles: list[float] = Field(default_factory=list)
+    quantiles: list[Number] = Field(default_factory=list)
     output: str | None = None
     executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
-    seed: int = 0
+    seed: Int = 0
     # financial evaluation: the scale metrics are scored on, the strategy, sub-periods
     score_on: ScoreScale = "target"
     percentage_on_returns: Literal["refuse", "replace"] = "refuse"
@@ -257,6 +276,8 @@ def _format_errors(exc: ValidationError, where: str) -> str:
         else:
             got = err.get("input")
             shown = "" if isinstance(got, dict) or got is None else f" (got {got!r})"
+            if isinstance(got, bool):
+                shown += "; YAML reads yes/no/on/off/true/false as booleans: write the number"
             msgs = [e["msg"].removeprefix("Value error, ") for e in errs]
             if len(msgs) > 1 and all(m.startswith("Input should be ") for m in msgs):
                 msgs = ["Input should be " + " or ".join(m.removeprefix("Input should be ").split(",")[0] for m in msgs)]

@@ -188,7 +188,8 @@ def _same(a: pd.DataFrame, b: pd.DataFrame, rtol: float = 1e-6, atol: float = 1e
     if not (a[keys].astype(str).to_numpy() == b[keys].astype(str).to_numpy()).all():
         return False
     cols = ["y_pred", *quantile_columns_of(a)]
-    return all(np.allclose(a[c].to_numpy(float), b[c].to_numpy(float), rtol=rtol, atol=atol) for c in cols)
+    return all(np.allclose(a[c].to_numpy(float), b[c].to_numpy(float), rtol=rtol, atol=atol, equal_nan=True)
+               for c in cols)
 
 
 def check_no_lookahead(forecaster, horizon: int = 5, seed: int = 0) -> CheckResult:

@@ -10,6 +10,8 @@ computing them again.
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,10 @@ from tsbench.errors import ConfigError, PluginError, TsbenchError
 from tsbench.forecasters.registry import make_forecaster
 from tsbench.metrics.plan import MetricPlan, plan_metrics
 
-__all__ = ["ResolvedExperiment", "load_experiment", "parse_experiment", "resolve_experiment", "metric_plans_of"]
+__all__ = ["ResolvedExperiment", "load_experiment", "parse_experiment", "resolve_experiment", "metric_plans_of",
+           "check_plugin_lookahead"]
+
+log = logging.getLogger("tsbench")
 
 
 @dataclass(frozen=True)
@@ -80,11 +85,56 @@ def metric_plans_of(experiment: Experiment) -> list[MetricPlan]:
     )
 
 
+def check_plugin_lookahead(resolved: ResolvedExperiment) -> None:
+    """Run the no-look-ahead check of :func:`tsbench.testing.check_forecaster` on every non-built-in model.
+
+    It takes a fraction of a second for most models and catches a plugin
+    whose ``predict_origins`` reads data past its cutoff, which the backtest
+    itself could not notice. Skip it with ``tsbench run --no-plugin-check``.
+
+    A forecaster that raises on the check's synthetic data is left to the
+    run, where the error fails only its own cells, as any other.
+
+    Raises
+    ------
+    PluginError
+        Naming the forecaster and what the check saw.
+    """
+    from tsbench.forecasters.registry import available_models
+    from tsbench.testing import check_no_lookahead
+
+    builtins = {name for name, spec in available_models().items() if spec.origin == "builtin"}
+    for spec, forecaster in zip(resolved.experiment.forecasters, resolved.forecasters):
+        if spec.model in builtins:
+            continue
+        started = time.perf_counter()
+        try:
+            result = check_no_lookahead(forecaster, horizon=max(1, min(resolved.experiment.backtest.horizon, 5)),
+                                        seed=resolved.experiment.seed)
+        except Exception as exc:  # a plugin that fails on the check's data fails its own cells in the run
+            log.warning("no-look-ahead check of %s could not run (%s: %s); its cells run and fail on their own",
+                        spec.name, type(exc).__name__, exc)
+            continue
+        log.info("no-look-ahead check of %s: %s in %.2fs", spec.name, "passed" if result.passed else "failed",
+                 time.perf_counter() - started)
+        if not result.passed:
+            raise PluginError(f"forecaster {spec.name!r} (model {spec.model!r}) failed the no-look-ahead check: "
+                              f"{result.detail}. Fix the plugin (tsbench.testing.check_forecaster shows every "
+                              "check), or skip this check with --no-plugin-check.")
+
+
 def _read_yaml(path: Path) -> Any:
     if not path.exists():
         raise ConfigError(f"experiment file {str(path)!r} does not exist.")
     try:
-        return yaml.safe_load(path.read_text())
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save the experiment "
+                          "file as UTF-8.") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}.") from None
+    try:
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,12 +14,14 @@ import pandas as pd
 
 from tsbench.config import Experiment, config_hash
 from tsbench.data.loader import load_panel_levels
+from tsbench.errors import ConfigError
 from tsbench.engine.cells import CellResult, plan_cells_by_refit, run_cell
 from tsbench.engine.executors import make_executor
 from tsbench.engine.manifest import build_manifest
+from tsbench.engine.progress import CellEta, format_eta, progress_bar
 from tsbench.engine.origins import first_cutoffs, plan_backtest, standardize
-from tsbench.engine.store import RunStore, collect, write_atomic, write_json
-from tsbench.experiment import ResolvedExperiment, resolve_experiment
+from tsbench.engine.store import RunLock, RunStore, collect, write_atomic, write_json
+from tsbench.experiment import ResolvedExperiment, check_plugin_lookahead, resolve_experiment
 from tsbench.metrics.plan import metric_scales, precheck_metrics
 from tsbench.metrics.scoring import empty_metrics, metrics_by_period, score
 from tsbench.report.tables import leaderboard, leaderboard_markdown, period_markdown, period_table
@@ -45,6 +49,7 @@ class RunResult:
     by_period: pd.DataFrame | None = None
     report: Path | None = None
     report_note: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -70,6 +75,7 @@ def run_experiment(
     fresh: bool = False,
     progress: bool = True,
     report: bool = True,
+    check_plugins: bool = True,
 ) -> RunResult:
     """Backtest every forecaster of ``experiment`` and write the results.
 
@@ -78,7 +84,7 @@ def run_experiment(
     experiment
         A validated experiment (see :func:`tsbench.experiment.load_experiment`), or one
         already resolved by :func:`tsbench.experiment.resolve_experiment` (its
-        forecasters and metric series_plans are then used as they are).
+        forecasters and metric plans are then used as they are).
     base_dir
         Folder that relative data paths are read from (the experiment file's folder).
     output
@@ -91,28 +97,94 @@ def run_experiment(
         Write the result tables and ``report.html`` (also switched off by the
         experiment's ``report: {enabled: false}``); ``tsbench report`` can
         write them later from the stored results.
+    check_plugins
+        Run the no-look-ahead check on every forecaster that is not built in
+        (see :func:`check_plugin_lookahead`) before any work.
+
+    A run holds a lock on its run folder: a second run of the same
+    configuration into the same folder waits for the first to finish and
+    then reuses its cells, so each cell is computed once.
     """
     started = time.perf_counter()
     resolved = experiment if isinstance(experiment, ResolvedExperiment) else resolve_experiment(experiment)
     experiment = resolved.experiment
     run_dir = run_dir_for(experiment, output)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    saved = (log.level, log.propagate)
-    handler = _attach_log(run_dir / "run.log")
+    make_run_dir(run_dir)
+    with RunLock(run_dir, on_wait=_say_waiting):
+        saved = (log.level, log.propagate)
+        handler = _attach_log(run_dir / "run.log")
+        try:
+            return _run(resolved, Path(base_dir or Path.cwd()), run_dir, fresh, progress, started, report,
+                        check_plugins)
+        finally:
+            log.removeHandler(handler)
+            handler.close()
+            log.setLevel(saved[0])
+            log.propagate = saved[1]  # the run's file took the log lines; leave the logger as it was
+
+
+def _say_waiting(run_dir: Path, holder: str) -> None:
+    print(f"another run ({holder}) is writing {run_dir}; waiting for it to finish, then its cells are reused "
+          "(Ctrl-C to stop waiting).", file=sys.stderr, flush=True)
+
+
+def make_run_dir(run_dir: Path) -> None:
+    """Create the run folder and check it can be written, or raise a :class:`ConfigError` that says why."""
+    file = next((p for p in [run_dir, *run_dir.parents] if p.exists() and not p.is_dir()), None)
+    if file is not None:
+        raise ConfigError(f"output folder {str(run_dir)!r} cannot be created: {str(file)!r} is an existing file, "
+                          "not a folder; choose another 'output' in the experiment or --output.")
     try:
-        return _run(resolved, Path(base_dir or Path.cwd()), run_dir, fresh, progress, started, report)
-    finally:
-        log.removeHandler(handler)
-        handler.close()
-        log.setLevel(saved[0])
-        log.propagate = saved[1]  # the run's file took the log lines; leave the logger as it was
+        run_dir.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=run_dir, prefix=".write-check.")
+        probe.close()
+    except OSError as exc:
+        raise ConfigError(f"output folder {str(run_dir)!r} is not writable ({exc.strerror or exc}); choose a "
+                          "folder you can write to with 'output' in the experiment or --output.") from None
 
 
-def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, started, report=True) -> RunResult:
+@dataclass
+class PlannedRun:
+    """What :func:`plan_run` read and planned: the data, the series' backtest plans and the cells."""
+
+    panel: pd.DataFrame
+    levels: pd.DataFrame
+    infos: list
+    series_plans: dict
+    cells: list
+
+
+def plan_run(resolved: ResolvedExperiment, base_dir: str | Path | None = None) -> PlannedRun:
+    """Read the data and plan the backtest: every check that needs the data, shared by ``validate`` and ``run``.
+
+    Raises
+    ------
+    DataError
+        A data file is missing or unreadable, holds bad values, or a series is
+        too short for the backtest asked for.
+    ConfigError
+        A metric cannot be computed on this data.
+    """
+    experiment = resolved.experiment
+    panel, levels, infos = load_panel_levels(experiment.data, Path(base_dir or Path.cwd()))
+    series_plans = plan_backtest(panel, experiment.backtest)
+    if experiment.backtest.scale == "standard":
+        panel = standardize(panel, series_plans)
+    precheck_metrics(resolved.metric_plans, panel, first_cutoffs(panel, series_plans), levels,
+                     periods=list(experiment.periods))
+    cells = plan_cells_by_refit(panel, experiment.backtest, resolved.forecasters,
+                                [f.refit_every for f in experiment.forecasters], experiment.quantiles,
+                                experiment.seed, fallbacks=resolved.fallbacks, series_plans=series_plans)
+    return PlannedRun(panel, levels, infos, series_plans, cells)
+
+
+def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, started, report=True,
+         check_plugins=True) -> RunResult:
     experiment = resolved.experiment
     digest = config_hash(experiment)
     log.info("run %s of experiment %s (config %s)", run_dir, experiment.name, digest)
-    panel, levels, infos = load_panel_levels(experiment.data, base_dir)
+    planned = plan_run(resolved, base_dir)
+    panel, levels, infos, series_plans, cells = planned.panel, planned.levels, planned.infos, planned.series_plans, planned.cells
     targets = {info.unique_id: info.target for info in infos}
     metric_plans = resolved.metric_plans
     names = [p.name for p in metric_plans]
@@ -120,13 +192,8 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     for info in infos:
         if info.missing:
             log.info("%s: %d missing value(s) handled by policy '%s'", info.unique_id, info.missing, info.missing_policy)
-    series_plans = plan_backtest(panel, experiment.backtest)
-    if experiment.backtest.scale == "standard":
-        panel = standardize(panel, series_plans)
-    precheck_metrics(metric_plans, panel, first_cutoffs(panel, series_plans), levels, periods=list(experiment.periods))
-    cells = plan_cells_by_refit(panel, experiment.backtest, resolved.forecasters,
-                                [f.refit_every for f in experiment.forecasters], experiment.quantiles,
-                                experiment.seed, fallbacks=resolved.fallbacks, series_plans=series_plans)
+    if check_plugins:
+        check_plugin_lookahead(resolved)
     store = RunStore(run_dir)
     if fresh:
         store.reset()
@@ -147,31 +214,78 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     by_period = (metrics_by_period(forecasts, panel, levels, targets, metric_plans, experiment.periods)
                  if len(forecasts) else None)
     models = [f.name for f in experiment.forecasters]
-    board = leaderboard(metrics, names, experiment.baseline, models, n_series=len(series_plans))
+    records = store.records(keys)
+    coverage, nonfinite = _coverage(cells, records, forecasts)
+    for model, count in nonfinite.items():
+        log.warning("%s: %d forecast origin(s) with NaN or inf values were not scored", model, count)
+    board = leaderboard(metrics, names, experiment.baseline, models, n_series=len(series_plans), coverage=coverage)
+    notes = _annualisation_notes(metric_plans, levels)
     timing = {"wall_time": time.perf_counter() - started, "execute_time": execute_time,
               "cells_computed": len(todo) - len(failures), "cells_reused": len(cells) - len(todo),
               "cells_failed": len(failures), "finished": dt.datetime.now().isoformat(timespec="seconds")}
-    manifest = build_manifest(experiment, digest, infos, store.records(keys), failures, executor, timing)
+    manifest = build_manifest(experiment, digest, infos, records, failures, executor, timing)
     manifest["metric_scales"] = scales
-    _write_outputs(run_dir, experiment, metrics, board, manifest, failures, scales)
+    manifest["coverage"] = coverage
+    manifest["nonfinite"] = nonfinite
+    manifest["leaderboard_notes"] = notes
+    _write_outputs(run_dir, experiment, metrics, board, manifest, failures, scales, notes)
     _write_periods(run_dir, experiment, by_period, names)
     log.info("run finished: %d computed, %d reused, %d failed", len(todo) - len(failures),
              len(cells) - len(todo), len(failures))
     result = RunResult(run_dir, board, metrics, failures, computed=len(todo),
-                       reused=len(cells) - len(todo), scales=scales, by_period=by_period)
+                       reused=len(cells) - len(todo), scales=scales, by_period=by_period, notes=notes)
     if report and experiment.report.enabled and len(forecasts):
-        _write_report(result, experiment, manifest, panel, forecasts)
+        _write_report(result, experiment, manifest, panel, forecasts, progress)
     return result
+
+
+def _annualisation_notes(metric_plans, levels: pd.DataFrame) -> list[str]:
+    """How the trading metrics were annualised: the experiment's periods_per_year, or each series' calendar."""
+    from tsbench.data.calendar import annualisation
+    from tsbench.metrics.registry import get_metric
+
+    trading = [p for p in metric_plans if get_metric(p.name).kind == "trading"]
+    if not trading:
+        return []
+    given = {p.params.get("periods_per_year") for p in trading} - {None}
+    if given and all(p.params.get("periods_per_year") is not None for p in trading):
+        return [f"Trading metrics annualised with periods_per_year = {', '.join(f'{v:g}' for v in sorted(given))} "
+                "(set in the experiment)."]
+    by_basis: dict[str, list[str]] = {}
+    for uid, g in levels.groupby("unique_id", sort=True):
+        by_basis.setdefault(annualisation(g["ds"].to_numpy()).describe(), []).append(str(uid))
+    parts = [f"{basis}" + (f" for {', '.join(ids[:3])}{' ...' if len(ids) > 3 else ''}" if len(by_basis) > 1 else "")
+             for basis, ids in by_basis.items()]
+    return [f"Trading metrics annualised from the calendar: {'; '.join(parts)}; set "
+            "'trading: {periods_per_year: N}' to override."]
+
+
+def _coverage(cells, records: list[dict], forecasts: pd.DataFrame) -> tuple[dict[str, float], dict[str, int]]:
+    """Per model: the share of planned forecast origins that were scored, and the origins dropped as non-finite."""
+    planned: dict[str, int] = {}
+    for cell in cells:
+        planned[cell.name] = planned.get(cell.name, 0) + sum(len(cell.series_plans[u].cutoffs) for u in cell.series)
+    scored = (forecasts.loc[forecasts["h"] == 1].groupby("model").size() if len(forecasts)
+              else pd.Series(dtype="int64"))
+    coverage = {m: float(scored.get(m, 0)) / n if n else 0.0 for m, n in planned.items()}
+    nonfinite: dict[str, int] = {}
+    for record in records:
+        count = int((record.get("nonfinite") or {}).get("origins", 0))
+        if count:
+            nonfinite[record["model"]] = nonfinite.get(record["model"], 0) + count
+    return coverage, nonfinite
 
 
 def _execute(executor, cells, store, progress, total, already) -> list[dict]:
     failures: list[dict] = []
-    bar = _progress_bar(progress)
+    bar = progress_bar(progress)
+    eta = CellEta([c.name for c in cells], parallel=min(getattr(executor, "workers", None) or 1, len(cells) or 1))
     finished = 0
     try:
         with bar:
-            task = bar.add_task("cells", total=total, completed=already, failed=0)
+            task = bar.add_task("cells", total=total, completed=already, failed=0, eta=format_eta(None))
             for result in executor.map_unordered(run_cell, cells, _failed_result):
+                eta.finished(result.name, result.meta.get("wall_time", 0.0))
                 if result.error is None:
                     store.save(result)
                     log.info("cell %s done in %.2fs", result.key, result.meta.get("wall_time", 0.0))
@@ -183,7 +297,7 @@ def _execute(executor, cells, store, progress, total, already) -> list[dict]:
                     failures.append(_failure(result))
                     log.error("cell %s failed: %s\n%s", result.key, result.error, result.traceback)
                 finished += 1
-                bar.update(task, advance=1, failed=len(failures))
+                bar.update(task, advance=1, failed=len(failures), eta=format_eta(eta.remaining()))
     except KeyboardInterrupt:
         log.warning("interrupted after %d of %d cells to run; the %d stored cells are kept",
                     finished, len(cells), already + finished - len(failures))
@@ -204,21 +318,10 @@ def _failure(result: CellResult) -> dict:
             "error": result.error, "traceback": result.traceback}
 
 
-def _progress_bar(enabled: bool):
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
-
-    return Progress(
-        TextColumn("[bold]backtest"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("failed: {task.fields[failed]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-        disable=not enabled, transient=False,
-    )
-
-
-def _write_outputs(run_dir, experiment, metrics, board, manifest, failures, scales=None) -> None:
+def _write_outputs(run_dir, experiment, metrics, board, manifest, failures, scales=None, notes=()) -> None:
     write_atomic(run_dir / "metrics.parquet", lambda p: metrics.to_parquet(p, index=False))
     write_atomic(run_dir / "leaderboard.csv", lambda p: board.to_csv(p, index=False))
-    md = leaderboard_markdown(board, title=f"{experiment.name}: leaderboard", scales=scales)
+    md = leaderboard_markdown(board, title=f"{experiment.name}: leaderboard", scales=scales, notes=notes)
     write_atomic(run_dir / "leaderboard.md", lambda p: p.write_text(md))
     write_json(run_dir / "manifest.json", manifest)
     write_json(run_dir / "failures.json", failures)
@@ -235,8 +338,12 @@ def _write_periods(run_dir, experiment, by_period, names) -> None:
 
 
 def _write_report(result: RunResult, experiment: Experiment, manifest: dict, panel: pd.DataFrame,
-                  forecasts: pd.DataFrame) -> None:
-    """Tables and report.html from the results in memory; a report problem never fails the run."""
+                  forecasts: pd.DataFrame, progress: bool = False) -> None:
+    """Tables and report.html from the results in memory; a report problem never fails the run.
+
+    With ``progress`` a line says the report step started (it draws plots per
+    series, which takes minutes on thousands of series) and one that it ended.
+    """
     from tsbench.errors import PluginError
     from tsbench.report.build import ReportOptions, RunData, build_report
 
@@ -244,6 +351,8 @@ def _write_report(result: RunResult, experiment: Experiment, manifest: dict, pan
     options = ReportOptions(alpha=spec.alpha, mcs_alpha=spec.mcs_alpha, last_origins=spec.last_origins,
                             seed=experiment.seed)
     run = RunData(result.run_dir, forecasts, result.metrics, manifest)
+    n_series, t0 = forecasts["unique_id"].nunique(), time.perf_counter()
+    _say(progress, f"report: tables, significance tests and plots of {n_series} series ...")
     try:
         output = build_report(result.run_dir, options, panel=panel, run=run)
     except PluginError as exc:  # matplotlib missing: the tables are written, the page is skipped
@@ -255,6 +364,12 @@ def _write_report(result: RunResult, experiment: Experiment, manifest: dict, pan
         log.exception("report failed")
         return
     result.report = output.paths.get("report")
+    _say(progress, f"report: written in {time.perf_counter() - t0:.1f} s")
+
+
+def _say(enabled: bool, line: str) -> None:
+    if enabled:
+        print(line, file=sys.stderr, flush=True)
 
 
 def _attach_log(path: Path) -> logging.Handler:

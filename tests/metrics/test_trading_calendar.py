@@ -81,3 +81,66 @@ def test_infer_step_ignores_the_time_unit():
     sessions = pd.bdate_range("2021-06-01", periods=30)
     for unit in ("s", "ms", "us", "ns"):
         assert isinstance(infer_step(sessions.as_unit(unit)), pd.offsets.BDay)
+
+
+def _five_minute_prices(days: int = 8, seed: int = 3) -> pd.DataFrame:
+    """A 5-minute price series of a 9:30-16:00 exchange session (78 bars a day), business days only."""
+    sessions = pd.bdate_range("2024-03-04", periods=days)
+    ds = np.concatenate([pd.date_range(d + pd.Timedelta("9h35min"), d + pd.Timedelta("16h"), freq="5min")
+                         for d in sessions])
+    rng = np.random.default_rng(seed)
+    y = 100 * np.exp(np.cumsum(rng.normal(0.0002, 0.001, len(ds))))
+    return pd.DataFrame({"unique_id": "es", "ds": ds, "y": y})
+
+
+def test_intraday_sharpe_is_annualised_with_bars_per_session():
+    from tsbench.data.calendar import annualisation
+    from tsbench.metrics.trading import sharpe
+
+    prices = _five_minute_prices()
+    calendar = annualisation(prices["ds"].to_numpy())
+    assert (calendar.sessions, calendar.bars_per_session, calendar.periods_per_year) == (252, 78, 252 * 78)
+    assert "252 sessions x 78 bars per session" in calendar.describe()
+    # always long from the 10th bar on: the strategy earns the market's bar returns
+    cut = prices.iloc[10:-1]
+    rows = pd.DataFrame({"unique_id": "es", "model": "up", "cutoff": cut["ds"].to_numpy(), "h": 1,
+                         "y_pred": cut["y"].to_numpy() * 1.01, "y_last": cut["y"].to_numpy(),
+                         "y": prices["y"].iloc[11:].to_numpy()})
+    got = sharpe(rows, ["unique_id", "model"], prices).iloc[0]
+    p = prices["y"].to_numpy()[10:]
+    r = p[1:] / p[:-1] - 1
+    by_hand = r.mean() / r.std(ddof=1) * np.sqrt(252 * 78)
+    assert got == pytest.approx(by_hand, rel=1e-12)
+    round_the_clock = r.mean() / r.std(ddof=1) * np.sqrt(365.25 * 24 * 12)  # what a 24/7 clock would give
+    assert round_the_clock / got == pytest.approx(2.31, abs=0.01)
+    given = sharpe(rows, ["unique_id", "model"], prices, periods_per_year=252.0).iloc[0]
+    assert given == pytest.approx(r.mean() / r.std(ddof=1) * np.sqrt(252), rel=1e-12)
+
+
+def test_annualisation_of_weekly_monthly_and_round_the_clock_series():
+    from tsbench.data.calendar import annualisation
+
+    assert annualisation(pd.date_range("2020-01-03", periods=60, freq="W-FRI")).periods_per_year == 52
+    assert annualisation(pd.date_range("2020-01-31", periods=30, freq="ME")).describe() == "12 periods a year (monthly)"
+    assert annualisation(pd.bdate_range("2020-01-01", periods=60)).periods_per_year == 252
+    hourly = annualisation(pd.date_range("2024-01-01", periods=24 * 20, freq="h"))  # crypto: every hour, every day
+    assert (hourly.sessions, hourly.bars_per_session) == (365, 24)
+
+
+def test_leaderboard_states_the_annualisation(tmp_path):
+    from tsbench.experiment import parse_experiment
+    from tsbench.runner import run_experiment
+
+    _five_minute_prices(days=6).drop(columns="unique_id").rename(columns={"y": "es"}).to_csv(
+        tmp_path / "es.csv", index=False)
+    raw = {"name": "intraday", "data": [{"source": f"csv:{tmp_path / 'es.csv'}"}],
+           "backtest": {"horizon": 1, "origins": 40, "refit_every": 40},
+           "forecasters": [{"name": "drift", "model": "drift"}], "metrics": ["mae", "sharpe"],
+           "output": str(tmp_path / "out")}
+    result = run_experiment(parse_experiment(raw), progress=False, report=False)
+    assert any("annualised from the calendar: 252 sessions x 78 bars per session = 19656 periods a year" in n
+               for n in result.notes)
+    assert "19656 periods a year" in (result.run_dir / "leaderboard.md").read_text()
+    raw["trading"] = {"periods_per_year": 1000}
+    fixed = run_experiment(parse_experiment(raw), progress=False, report=False)
+    assert fixed.notes == ["Trading metrics annualised with periods_per_year = 1000 (set in the experiment)."]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from tsbench.errors import DataError
 
-__all__ = ["infer_step", "future_ds", "describe_frequency", "periods_per_year"]
+__all__ = ["infer_step", "future_ds", "describe_frequency", "periods_per_year", "Annualisation", "annualisation"]
 
 
 def infer_step(ds: pd.Series | np.ndarray) -> object:
@@ -67,8 +68,11 @@ def describe_frequency(step: object) -> str:
         return "business daily"
     if isinstance(step, pd.offsets.Day):
         return "daily"
-    if isinstance(step, pd.DateOffset) and step.kwds in ({"months": 1},):
-        return "monthly"
+    if type(step) is pd.DateOffset:
+        names = {("months", 1): "monthly", ("weeks", 1): "weekly", ("months", 3): "quarterly", ("years", 1): "yearly"}
+        name = next((names.get((k, v)) for k, v in step.kwds.items() if (k, v) in names), None)
+        if name is not None:
+            return name
     return str(step)
 
 
@@ -103,3 +107,64 @@ def periods_per_year(step: object) -> float:
         if per_year is not None:
             return per_year / max(abs(step.n), 1)
     return 365.25 * 86_400 / pd.Timedelta(step).total_seconds()
+
+
+@dataclass(frozen=True)
+class Annualisation:
+    """How many observations make a year of a series, and why.
+
+    ``sessions`` is the number of trading sessions (days) a year,
+    ``bars_per_session`` the observations in a typical session (1 for daily
+    and slower data), so ``periods_per_year = sessions * bars_per_session``.
+    """
+
+    periods_per_year: float
+    sessions: float
+    bars_per_session: float
+    basis: str
+
+    def describe(self) -> str:
+        """E.g. ``"252 sessions x 78 bars per session = 19656 periods a year (intraday, 5min bars)"``."""
+        if self.bars_per_session == 1:
+            return f"{self.periods_per_year:g} periods a year ({self.basis})"
+        return (f"{self.sessions:g} sessions x {self.bars_per_session:g} bars per session = "
+                f"{self.periods_per_year:g} periods a year ({self.basis})")
+
+
+def annualisation(ds: pd.Series | np.ndarray) -> Annualisation:
+    """Periods per year of a series, read from its calendar.
+
+    Daily and slower series use :func:`periods_per_year` of their step
+    (business days 252, calendar days 365, weeks 52, months 12, ...). An
+    intraday series (step under a day) counts its sessions the same way -- 252
+    a year when it has no weekend observations, 365 when it trades every day
+    -- times the bars observed in a typical session: the median number of
+    observations per calendar day. A 5-minute series of a 6.5-hour exchange
+    session gets 252 x 78 = 19,656 periods a year, not the 105,192 of a clock
+    that never stops.
+
+    Raises
+    ------
+    DataError
+        For integer steps (see :func:`periods_per_year`).
+    """
+    step = infer_step(ds)
+    if not isinstance(step, pd.Timedelta) or step >= pd.Timedelta(days=1):
+        return Annualisation(periods_per_year(step), periods_per_year(step), 1.0, describe_frequency(step))
+    index = pd.DatetimeIndex(ds)
+    per_day = pd.Series(1, index=index).groupby(index.normalize()).size()
+    bars = float(np.median(per_day.to_numpy()))
+    weekends = bool(np.any(index.day_of_week >= 5))
+    sessions = 365.0 if weekends else 252.0
+    days = "every day" if weekends else "business days"
+    label = f"intraday, {_step_label(step)} bars, {days}, bars per session observed"
+    return Annualisation(sessions * bars, sessions, bars, label)
+
+
+def _step_label(step: pd.Timedelta) -> str:
+    minutes = step.total_seconds() / 60
+    if minutes >= 60 and minutes % 60 == 0:
+        return f"{minutes / 60:g}h"
+    if minutes >= 1:
+        return f"{minutes:g}min"
+    return f"{step.total_seconds():g}s"

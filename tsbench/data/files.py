@@ -16,9 +16,24 @@ def read_table(kind: str, path: Path) -> pd.DataFrame:
     if not path.exists():
         raise DataError(f"data file {str(path)!r} does not exist (source '{kind}:{path}').")
     try:
-        return pd.read_csv(path) if kind == "csv" else pd.read_parquet(path)
+        frame = pd.read_csv(path) if kind == "csv" else pd.read_parquet(path)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"data file {str(path)!r} is empty: it has no header and no rows.") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"data file {str(path)!r} is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                        "save it as UTF-8.") from None
     except Exception as exc:  # the readers raise many types; report them all the same way
         raise DataError(f"cannot read {kind} file {str(path)!r}: {exc}") from exc
+    if len(frame.columns) == 1 and any(sep in str(frame.columns[0]) for sep in (";", "\t", "|")):
+        sep = next(s for s in (";", "\t", "|") if s in str(frame.columns[0]))
+        raise DataError(
+            f"data file {str(path)!r} has a single column {str(frame.columns[0])!r}: it looks separated by "
+            f"{sep!r}, but CSV files are read comma-separated; save it with commas (e.g. pandas' to_csv())."
+        )
+    if frame.empty:
+        raise DataError(f"data file {str(path)!r} has a header ({', '.join(map(str, frame.columns))}) but no "
+                        "data rows.")
+    return frame
 
 
 def to_long(frame: pd.DataFrame, columns: dict | None, where: str) -> pd.DataFrame:
@@ -44,8 +59,10 @@ def to_long(frame: pd.DataFrame, columns: dict | None, where: str) -> pd.DataFra
         values = columns.get("value") or [c for c in frame.columns if c != time_col]
         values = [values] if isinstance(values, str) else list(values)
         _require(frame, values, where)
-        long = frame[[time_col, *values]].melt(id_vars=time_col, var_name="unique_id", value_name="y")
-        long = long.rename(columns={time_col: "ds"})[["unique_id", "ds", "y"]]
+        # neutral names while melting, so series columns may be called "y" or "unique_id"
+        long = frame[[time_col, *values]].melt(id_vars=time_col, var_name="__id__", value_name="__value__")
+        long = long.rename(columns={time_col: "ds", "__id__": "unique_id", "__value__": "y"})
+        long = long[["unique_id", "ds", "y"]]
         long["unique_id"] = long["unique_id"].astype(str)
     long["ds"] = _parse_time(long["ds"], time_col, where)
     return long
@@ -63,9 +80,20 @@ def _require(frame: pd.DataFrame, cols: list[str], where: str) -> None:
 def _parse_time(values: pd.Series, col: str, where: str) -> pd.Series:
     if pd.api.types.is_integer_dtype(values):
         return values.astype("int64")
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        raise DataError(_timezone_message(where, col, f"all in time zone {values.dtype.tz}"))
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.astype("datetime64[ns]")
-    parsed = pd.to_datetime(values, errors="coerce")
+    try:
+        parsed = pd.to_datetime(values, errors="coerce")
+    except ValueError as exc:  # pandas refuses offsets that differ from row to row
+        if "timezone" in str(exc).lower() or "offset" in str(exc).lower():
+            raise DataError(_timezone_message(where, col, "with offsets that differ between rows")) from None
+        raise DataError(f"{where}: time column {col!r} cannot be read as dates: {exc}") from None
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        raise DataError(_timezone_message(where, col, f"all at offset {parsed.dtype.tz}"))
+    if parsed.dtype == object:  # mixed offsets under older pandas: Timestamps of several zones
+        raise DataError(_timezone_message(where, col, "with offsets that differ between rows"))
     bad = parsed.isna() & values.notna()
     if bad.any():
         raise DataError(
@@ -73,3 +101,11 @@ def _parse_time(values: pd.Series, col: str, where: str) -> pd.Series:
             f"(row {int(bad.to_numpy().argmax())}). Use ISO dates (YYYY-MM-DD) or integer steps."
         )
     return parsed.astype("datetime64[ns]")
+
+
+def _timezone_message(where: str, col: str, detail: str) -> str:
+    return (
+        f"{where}: time column {col!r} has timezone-aware timestamps ({detail}); tsbench compares "
+        "timestamps without a time zone. Convert them to one local time (e.g. the exchange's) and drop the "
+        "offset, e.g. in pandas: pd.to_datetime(ds, utc=True).dt.tz_convert('America/New_York').dt.tz_localize(None)."
+    )

@@ -52,8 +52,12 @@ def load_panel_levels(
     """
     base_dir = base_dir or Path.cwd()
     frames, level_frames, infos = [], [], []
+    kinds: dict[str, str] = {}
     for spec in specs:
         raw, policy = load_source(spec, base_dir)
+        _check_time_kind(raw, spec.source, kinds)
+        raw = _handle_infinite(raw, getattr(spec, "infinite", "error"), spec.source)
+        _check_not_empty(raw, spec.source)
         levels, missing = _handle_missing(raw, policy, spec.source)
         panel = _variance_target(levels, spec) if spec.target == "variance" else to_target(levels, spec.target)
         if spec.last:
@@ -136,6 +140,47 @@ def _check_order(panel: pd.DataFrame, source: str) -> None:
                 f"source {source!r}: series '{uid}' is not sorted by time: {values[i + 1]} comes "
                 f"after {values[i]}; sort the file by its time column."
             )
+
+
+def _check_time_kind(panel: pd.DataFrame, source: str, kinds: dict[str, str]) -> None:
+    """Every source must index time the same way: integer steps, or dates."""
+    kind = "integer steps" if pd.api.types.is_integer_dtype(panel[DS]) else "dates"
+    other = next(((s, k) for s, k in kinds.items() if k != kind), None)
+    if other is not None:
+        raise DataError(
+            f"source {source!r} has {kind} in its time column but {other[0]!r} has {other[1]}; all data "
+            "sources of one experiment must use the same kind of time index (all dates or all integer steps)."
+        )
+    kinds[source] = kind
+
+
+def _handle_infinite(panel: pd.DataFrame, policy: str, source: str) -> pd.DataFrame:
+    """``inf``/``-inf`` are refused (``infinite: error``) or become missing values (``infinite: missing``)."""
+    values = panel[Y].to_numpy()
+    bad = np.isinf(values)
+    if not bad.any():
+        return panel
+    if policy == "missing":
+        return panel.assign(**{Y: np.where(bad, np.nan, values)})
+    row = panel[bad].iloc[0]
+    raise DataError(
+        f"source {source!r}: series '{row[ID]}' has {int(bad.sum())} infinite value(s), the first "
+        f"({row[Y]}) at {row[DS]}; fix the data, or set 'infinite: missing' on this data entry to treat "
+        "them as missing values (handled by its 'missing' policy)."
+    )
+
+
+def _check_not_empty(panel: pd.DataFrame, source: str) -> None:
+    """A series with no value at all (e.g. an empty column of a wide file) is an error, not a silent drop."""
+    has_value = panel[Y].notna().groupby(panel[ID], sort=False).any()
+    empty = [str(uid) for uid, ok in has_value.items() if not ok]
+    if empty:
+        raise DataError(
+            f"source {source!r}: series {empty[:5]}{' ...' if len(empty) > 5 else ''} ha"
+            f"{'s' if len(empty) == 1 else 've'} no values at all (every cell is empty); remove "
+            f"{'it' if len(empty) == 1 else 'them'} from the file or list the series to use under "
+            "'columns: {value: [...]}'."
+        )
 
 
 def _handle_missing(panel: pd.DataFrame, policy: str, source: str) -> tuple[pd.DataFrame, dict]:

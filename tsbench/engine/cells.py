@@ -200,7 +200,11 @@ def _backtest(cell: Cell) -> tuple[pd.DataFrame, dict]:
         out.append(block)
         predict_time += time.perf_counter() - t0
     forecasts = _attach_actuals(pd.concat(out, ignore_index=True), series, cell)
-    info = {"fit_time": fit_time, "predict_time": predict_time, "n_fits": n_fits}
+    forecasts, nonfinite = _drop_nonfinite(forecasts)
+    info = {"fit_time": fit_time, "predict_time": predict_time, "n_fits": n_fits,
+            "origins": int(sum(len(cell.series_plans[u].cutoffs) for u in cell.series))}
+    if nonfinite:
+        info["nonfinite"] = nonfinite
     if fits:
         info["fits"] = fits
         info["fit_problems"] = _fit_problems(fits)
@@ -211,6 +215,27 @@ def _backtest(cell: Cell) -> tuple[pd.DataFrame, dict]:
         info["fallback"] = {"model": cell.fallback.name, "used": used,
                             "origins": int(forecasts["fallback"].notna().sum() // cell.horizon)}
     return forecasts, info
+
+
+def _drop_nonfinite(forecasts: pd.DataFrame) -> tuple[pd.DataFrame, dict | None]:
+    """Remove the origins whose forecasts hold NaN or inf, and say how many there were.
+
+    A forecast with a NaN at one step or quantile is not a forecast of that
+    origin: scoring the rest would make the model look complete, and an inf
+    would make every mean infinite. The runner counts these origins per model
+    and reports the coverage; a configured fallback has already replaced them.
+    """
+    values = forecasts[["y_pred", *quantile_columns_of(forecasts)]].to_numpy(dtype=float)
+    bad = ~np.isfinite(values).all(axis=1)
+    if not bad.any():
+        return forecasts, None
+    keys = [ID, "cutoff"]
+    bad_origins = forecasts.loc[bad, keys].drop_duplicates()
+    drop = forecasts.merge(bad_origins, on=keys, how="left", indicator=True)["_merge"].eq("both").to_numpy()
+    first = bad_origins.iloc[0]
+    info = {"origins": int(len(bad_origins)), "series": sorted(map(str, bad_origins[ID].unique()))[:10],
+            "first": {"unique_id": str(first[ID]), "cutoff": str(first["cutoff"])}}
+    return forecasts.loc[~drop].reset_index(drop=True), info
 
 
 def _with_fallback(block, reason, train, series, cell: Cell, active, b, used: list) -> pd.DataFrame:

@@ -9,13 +9,15 @@ submitted a few at a time, so results stream back and memory stays flat.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures.process import BrokenProcessPool  # loky's broken-pool errors derive from it
 
 from tsbench.errors import ConfigError
 from tsbench.engine.timeouts import CellTimeout, limited_call
@@ -44,13 +46,45 @@ def default_workers() -> int:
 
 
 def hard_deadline(timeout: float) -> float:
-    """Seconds after which a cell that ignored its soft time limit is stopped from outside."""
-    return timeout + 2.0 + 0.1 * timeout
+    """Seconds after which a cell that ignored its soft time limit is stopped from outside.
+
+    The soft limit runs inside the worker from the moment the cell starts; this
+    backstop runs from submission, so it leaves room for what the worker does
+    before (unpickling the cell and a first import of its model's modules,
+    seconds on a loaded machine), which must not cost a well-behaved cell its result.
+    """
+    return timeout + 10.0 + 0.1 * timeout
 
 
-def _ignore_ctrl_c() -> None:
-    """Worker processes leave Ctrl-C to the parent, which stops them."""
+#: Seconds between a worker's checks that the process that started it is still alive.
+PARENT_CHECK_INTERVAL = 0.25
+
+
+def _init_worker(parent_pid: int) -> None:
+    """Set up a worker process: leave Ctrl-C to the parent, and exit when the parent is gone.
+
+    loky's workers exit by themselves once idle after their parent died, but a
+    worker busy in a long cell would finish it first; this thread ends the
+    worker within :data:`PARENT_CHECK_INTERVAL` seconds of the parent's death
+    (even ``kill -9``), busy or not.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), name="tsbench-parent-watch",
+                     daemon=True).start()
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:  # an orphan is handed to another parent (init or a subreaper)
+        time.sleep(PARENT_CHECK_INTERVAL)
+    os._exit(1)
+
+
+def _warm_up(module: str | None) -> int:
+    """Import the module the cells' function lives in; return this worker's pid."""
+    if module:
+        importlib.import_module(module)
+    time.sleep(0.05)  # hold this worker briefly, so each warm-up task lands on a worker of its own
+    return os.getpid()
 
 
 def _unpack(item, outcome, on_error: OnError):
@@ -86,11 +120,18 @@ class SerialExecutor:
 
 
 class ProcessExecutor:
-    """Runs cells in a pool of worker processes, yielding results as they finish.
+    """Runs cells in a pool of worker processes (loky's), yielding results as they finish.
 
-    At most ``workers`` cells are in flight, so each submitted cell starts at
-    once and its time limit is measured from submission. A cell that ignores
-    its soft time limit for :func:`hard_deadline` seconds has its worker
+    loky starts each worker as a fresh interpreter (fork then exec), so workers
+    inherit none of this process's open files and pipes, and it detects dead
+    workers and stops whole process trees; each worker also watches its parent
+    and exits when it dies (see :func:`_init_worker`), so no worker outlives a
+    killed run.
+
+    The workers are started (and the cells' module imported) before the first
+    cell is submitted; at most ``workers`` cells are in flight, so each
+    submitted cell starts at once. A cell that ignores its soft time limit
+    for :func:`hard_deadline` seconds after its submission has its worker
     killed; the pool is replaced and the other cells in flight are started
     again. When a worker dies (a crash, the OOM killer), the cells that were
     running are tried again one at a time, so the one that kills its worker
@@ -102,7 +143,8 @@ class ProcessExecutor:
     def __init__(self, workers: int | None = None, timeout: float | None = None) -> None:
         self.workers = workers or default_workers()
         self.timeout = timeout
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool = None
+        self._module: str | None = None  # where the cells' function lives, imported by each new worker
 
     def map_unordered(self, fn: Callable, items: Iterable, on_error: OnError) -> Iterator:
         """Yield ``fn(item)`` (or ``on_error(...)``) for each item as soon as it completes."""
@@ -110,7 +152,8 @@ class ProcessExecutor:
         restart: list[object] = []  # cut short by a hard stop of another cell: run again
         suspects: list[object] = []  # running when a worker died: run again, one at a time
         running: dict = {}  # future -> (item, submitted at, alone)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_ignore_ctrl_c)
+        self._module = getattr(fn, "__module__", None)
+        self._pool = self._new_pool()
 
         def fill() -> None:
             if any(alone for _, _, alone in running.values()):
@@ -173,26 +216,31 @@ class ProcessExecutor:
         now = time.monotonic()
         return [f for f, (_, started, _) in running.items() if now - started > hard_deadline(self.timeout)]
 
+    def _new_pool(self):
+        from loky import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker, initargs=(os.getpid(),))
+        # start the workers and import the cells' code before any time limit runs: a fresh interpreter
+        # takes seconds to import pandas on a loaded machine, which must not count as a cell's time
+        for future in [pool.submit(_warm_up, self._module) for _ in range(self.workers)]:
+            future.result()
+        return pool
+
     def _replace_pool(self) -> None:
         self._kill()
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_ignore_ctrl_c)
+        self._pool = self._new_pool()
 
     def _kill(self) -> None:
         pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        # concurrent.futures offers no way to stop a running task; stop its processes instead
-        for process in list(getattr(pool, "_processes", {}).values()):
-            if process.is_alive():
-                process.kill()
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:  # a running task cannot be stopped; loky stops its worker processes instead
+            pool.shutdown(wait=True, kill_workers=True)
 
     def close(self, cancel: bool = False) -> None:
         """Release the pool; ``cancel`` stops cells still running (Ctrl-C) instead of waiting."""
         if cancel:
             self._kill()
         elif self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(wait=True)
             self._pool = None
 
     def describe(self) -> dict:

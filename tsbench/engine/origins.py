@@ -60,6 +60,8 @@ def plan_series(uid: str, ds: np.ndarray, spec) -> SeriesPlan:
     else:
         first = _first_at_or_after(ds, spec.start, uid)
         positions = np.arange(first, last + 1, spec.step)
+        if len(positions) == 0:
+            raise DataError(_start_too_late(uid, ds, spec))
     first_train = (positions[0] if len(positions) else last) - spec.gap + 1
     if len(positions) == 0 or first_train < spec.min_train:
         raise DataError(_too_short(uid, n, spec, first_train))
@@ -76,10 +78,30 @@ def _first_at_or_after(ds: np.ndarray, start, uid: str) -> int:
         if not np.issubdtype(ds.dtype, np.datetime64):
             raise DataError(f"series '{uid}' has integer steps; 'start' must be an integer step, got {start}.")
         target = np.datetime64(pd.Timestamp(start))
+    elif np.issubdtype(ds.dtype, np.datetime64):
+        raise DataError(f"series '{uid}' has dates; 'start' must be a date (YYYY-MM-DD), got the step {start}.")
     else:
         target = start
     # the first origin is the last observation before 'start', so the first forecast lands on it
     return int(np.searchsorted(ds, target, side="left")) - 1
+
+
+def _start_too_late(uid: str, ds: np.ndarray, spec) -> str:
+    last_target = ds[len(ds) - 1 - spec.horizon] if len(ds) > spec.horizon else None
+    latest = "" if last_target is None else (
+        f"; with horizon {spec.horizon} the latest start that leaves a forecast to score is "
+        f"{_show(ds[len(ds) - spec.horizon])}")
+    return (
+        f"series '{uid}': backtest.start {spec.start} leaves no origin: the data end at {_show(ds[-1])}, and "
+        f"every forecast needs {spec.horizon} observation(s) after its origin{latest}. Choose an earlier start."
+    )
+
+
+def _show(value) -> str:
+    if isinstance(value, np.datetime64):
+        stamp = pd.Timestamp(value)
+        return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
+    return str(value)
 
 
 def _too_short(uid: str, n: int, spec, first_train: int) -> str:

@@ -14,19 +14,31 @@ import pandas as pd
 from tsbench.engine.cells import CellResult
 from tsbench.panel import DS, ID
 
-__all__ = ["RunStore", "collect", "empty_forecasts", "write_atomic", "write_json"]
+__all__ = ["RunLock", "RunStore", "collect", "empty_forecasts", "write_atomic", "write_json"]
 
 #: Forecast rows held in memory at once while the final tables are built.
 CHUNK_ROWS = 500_000
 
 
+def _umask() -> int:
+    mask = os.umask(0)  # reading the umask means setting it; put it back at once
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` then move the file into place, so readers never see half a file."""
+    """Call ``write(tmp_path)`` then move the file into place, so readers never see half a file.
+
+    The file gets the permissions a plain ``open()`` would give it (0666 less
+    the umask), not the private 0600 of a temporary file, so colleagues and
+    web servers can read results where the umask allows.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -36,6 +48,48 @@ def write_atomic(path: Path, write) -> None:
 def write_json(path: Path, obj) -> None:
     """Write ``obj`` as indented JSON, atomically."""
     write_atomic(path, lambda p: p.write_text(json.dumps(obj, indent=2, default=str)))
+
+
+class RunLock:
+    """An exclusive lock on a run folder, held while a run writes it (``run_dir/.lock``).
+
+    A second run of the same folder blocks until the first releases it;
+    ``on_wait(run_dir, holder)`` is called once before waiting, with the
+    holder's process id and host as written in the lock file. The operating
+    system releases the lock when its process dies, even by ``kill -9``.
+    Where ``fcntl`` is missing (Windows) no lock is taken.
+    """
+
+    def __init__(self, run_dir: Path, on_wait=None) -> None:
+        self.path = Path(run_dir) / ".lock"
+        self.on_wait = on_wait
+        self._file = None
+
+    def __enter__(self) -> RunLock:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            return self
+        self._file = open(self.path, "a+")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if self.on_wait is not None:
+                self._file.seek(0)
+                self.on_wait(self.path.parent, self._file.read().strip() or "unknown process")
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+        import socket
+
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(f"pid {os.getpid()} on {socket.gethostname()}")
+        self._file.flush()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._file is not None:
+            self._file.close()  # closing releases the lock
+            self._file = None
 
 
 class RunStore:

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tsbench.data.calendar import infer_step
-from tsbench.data.calendar import periods_per_year as _per_year_of
+from tsbench.data.calendar import annualisation
 from tsbench.errors import DataError
 from tsbench.panel import DS, ID, Y
 
@@ -80,7 +79,9 @@ def strategy(
     cost_bps
         Proportional cost per unit of position traded, in basis points.
     periods_per_year
-        Sessions per year; inferred from the dates of ``prices`` when omitted.
+        Periods per year; read from the calendar of ``prices`` when omitted
+        (see :func:`tsbench.data.calendar.annualisation`: sessions a year times
+        the bars observed per session for intraday series).
     """
     prices = prices.sort_values(DS)
     ds, p = prices[DS].to_numpy(), prices[Y].to_numpy(dtype=float)
@@ -105,7 +106,7 @@ def strategy(
     held = x[1:]
     moved = np.sign(p[np.minimum(cut + step, len(p) - 1)] - p[cut])
     hits = (signal == moved)[signal != 0]
-    per_year = periods_per_year if periods_per_year is not None else _per_year_of(infer_step(ds))
+    per_year = periods_per_year if periods_per_year is not None else annualisation(ds).periods_per_year
     return Strategy(held * market - costs, held, hits, float(per_year))
 
 

@@ -176,7 +176,8 @@ def compute_tables(run: RunData, options: ReportOptions, panel: pd.DataFrame | N
     forecasts = with_y_last(run.forecasts, panel)
     out = ReportTables(losses=origin_losses(forecasts) if len(forecasts) else None)
     n_series = forecasts["unique_id"].nunique()
-    board = leaderboard(metrics, names, baseline, run.models, n_series=n_series)
+    board = leaderboard(metrics, names, baseline, run.models, n_series=n_series,
+                        coverage=run.manifest.get("coverage"))
     out.ranks = rank_summary(metrics, names[0], options.alpha) if names else None
     dm = dm_table(forecasts, baseline, options.alpha) if baseline and len(run.models) > 1 else None
     mcs = mcs_table(forecasts, options.mcs_alpha, options.seed) if len(forecasts) else None

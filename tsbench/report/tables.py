@@ -30,12 +30,16 @@ def leaderboard(
     baseline: str | None = None,
     models: Sequence[str] | None = None,
     n_series: int | None = None,
+    coverage: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """One row per model, one column per metric (mean over series of the all-steps value).
 
     Models are sorted by the first metric in its better direction. ``series``
     counts the series each model was scored on, so a model with failed cells
     shows fewer than the others; models with no results at all are kept, empty.
+    ``coverage`` (model -> share of the planned forecast origins that were
+    scored) adds a ``scored`` column (named so as not to clash with the
+    ``coverage`` metric of prediction intervals); a model below 1 is not ``complete``.
     """
     overall = metrics[metrics["h"] == 0]
     table = overall.pivot_table(index="model", columns="metric", values="value", aggfunc="mean")
@@ -48,42 +52,60 @@ def leaderboard(
         ascending = not get_metric(first).higher_is_better
         table = table.sort_values(first, ascending=ascending, na_position="last", kind="stable")
     table.insert(0, "series", counts.reindex(table.index).fillna(0).astype(int))
+    if coverage is not None:
+        # reference rows that are not forecasters (buy_and_hold) have no planned origins: NaN
+        table.insert(1, "scored", [float(coverage[m]) if m in coverage else np.nan for m in table.index])
     if n_series is not None:
         table["complete"] = table["series"] == n_series
+        if coverage is not None:
+            table["complete"] &= ~(table["scored"] < 1.0)
     table.insert(0, "baseline", [m == baseline for m in table.index])
     table.index.name = "model"
     return table.reset_index()
 
 
 def leaderboard_markdown(
-    table: pd.DataFrame, title: str | None = None, scales: Mapping[str, str] | None = None
+    table: pd.DataFrame, title: str | None = None, scales: Mapping[str, str] | None = None,
+    notes: Sequence[str] = (),
 ) -> str:
     """The leaderboard as a Markdown table; the baseline is marked with ``*``.
 
     ``scales`` (metric -> scale, e.g. ``{"mae": "price"}``) labels each metric
-    column with the scale it was scored on.
+    column with the scale it was scored on. A model whose ``coverage`` is below
+    1 (its ``scored`` column) shows it next to its series count (``4 (97% of origins)``). ``notes`` are
+    added under the table (e.g. how trading metrics were annualised).
     """
     metric_cols = [c for c in table.columns if is_metric(c)]
+    extra = list(notes)
     scales = scales or {}
     header = ["model", "series", *(f"{c} [{scales[c]}]" if c in scales else c for c in metric_cols)]
     lines = [f"## {title}", ""] if title else []
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, row in table.iterrows():
         name = f"{row['model']} *" if row["baseline"] else str(row["model"])
-        cells = [name, str(row["series"])] + [_fmt(row[c]) for c in metric_cols]
+        series = str(row["series"])
+        if "scored" in table.columns and row["scored"] < 1.0:
+            series += f" ({_percent(row['scored'])} of origins)"
+        cells = [name, series] + [_fmt(row[c]) for c in metric_cols]
         lines.append("| " + " | ".join(cells) + " |")
     notes = []
     if table["baseline"].any():
         notes.append("`*` baseline.")
     if "complete" in table.columns and not table["complete"].all():
         missing = table.loc[~table["complete"], "model"].tolist()
-        notes.append(f"Incomplete (failed cells, see failures.json): {', '.join(map(str, missing))}.")
+        notes.append(f"Incomplete (failed cells, see failures.json, or forecasts with NaN/inf that were not "
+                     f"scored, see manifest.json 'nonfinite'): {', '.join(map(str, missing))}.")
     arrows = ", ".join(get_metric(c).goal or f"{c} {'higher' if get_metric(c).higher_is_better else 'lower'} is better"
                        for c in metric_cols)
     notes.append(f"Mean over series of each metric over all steps; {arrows}.")
     if scales:
         notes.append("Scale of each metric in brackets: the values it was computed on.")
-    return "\n".join(lines + [""] + notes) + "\n"
+    return "\n".join(lines + [""] + notes + extra) + "\n"
+
+
+def _percent(share: float) -> str:
+    # never round a partial coverage up to 100%
+    return f"{np.floor(share * 1000) / 10:g}%"
 
 
 def _fmt(value) -> str:
