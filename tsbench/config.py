@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError, field_validator, model_validator
 
 from tsbench.errors import ConfigError
 
@@ -142,6 +142,8 @@ class ReportSpec(_Strict):
     alpha: float = Field(0.05, gt=0, lt=1)
     mcs_alpha: float = Field(0.1, gt=0, lt=1)
     last_origins: PositiveInt = 3
+    max_series: NonNegativeInt = 12
+    competitive: float = Field(1.25, gt=1)
 
 
 MetricItem = Union[str, dict[str, dict[str, Any]]]

@@ -45,6 +45,8 @@ class RunResult:
     by_period: pd.DataFrame | None = None
     report: Path | None = None
     report_note: str | None = None
+    verdict: str | None = None
+    tests_note: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -160,7 +162,7 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     result = RunResult(run_dir, board, metrics, failures, computed=len(todo),
                        reused=len(cells) - len(todo), scales=scales, by_period=by_period)
     if report and experiment.report.enabled and len(forecasts):
-        _write_report(result, experiment, manifest, panel, forecasts)
+        _write_report(result, experiment, manifest, panel, forecasts, progress)
     return result
 
 
@@ -235,17 +237,17 @@ def _write_periods(run_dir, experiment, by_period, names) -> None:
 
 
 def _write_report(result: RunResult, experiment: Experiment, manifest: dict, panel: pd.DataFrame,
-                  forecasts: pd.DataFrame) -> None:
+                  forecasts: pd.DataFrame, progress: bool = False) -> None:
     """Tables and report.html from the results in memory; a report problem never fails the run."""
     from tsbench.errors import PluginError
     from tsbench.report.build import ReportOptions, RunData, build_report
 
     spec = experiment.report
     options = ReportOptions(alpha=spec.alpha, mcs_alpha=spec.mcs_alpha, last_origins=spec.last_origins,
-                            seed=experiment.seed)
-    run = RunData(result.run_dir, forecasts, result.metrics, manifest)
+                            seed=experiment.seed, max_series=spec.max_series, competitive=spec.competitive)
+    run = RunData(result.run_dir, forecasts, result.metrics, manifest, result.by_period)
     try:
-        output = build_report(result.run_dir, options, panel=panel, run=run)
+        output = build_report(result.run_dir, options, panel=panel, run=run, progress=progress)
     except PluginError as exc:  # matplotlib missing: the tables are written, the page is skipped
         result.report_note = f"report.html skipped: {exc}"
         log.warning(result.report_note)
@@ -255,6 +257,9 @@ def _write_report(result: RunResult, experiment: Experiment, manifest: dict, pan
         log.exception("report failed")
         return
     result.report = output.paths.get("report")
+    # the leaderboard with its test columns, as build_report wrote it to leaderboard.csv / .md
+    result.leaderboard = output.tables.frames["leaderboard"]
+    result.verdict, result.tests_note = output.tables.verdict, output.tables.tests_note
 
 
 def _attach_log(path: Path) -> logging.Handler:
