@@ -29,7 +29,7 @@ from tsbench.report.tables import (
     rank_table,
     relative_table,
 )
-from tsbench.report.verdict import tests_note, verdict_text
+from tsbench.report.verdict import columns_note, verdict_text
 
 __all__ = [
     "ReportOptions",
@@ -200,7 +200,7 @@ def compute_tables(run: RunData, options: ReportOptions, panel: pd.DataFrame | N
     f = out.frames
     f["leaderboard"] = leaderboard_with_tests(board, dm, mcs, out.ranks)
     out.verdict = verdict_text(f["leaderboard"], out.ranks, options.alpha, options.mcs_alpha)
-    out.tests_note = tests_note(n_series, names[0] if names else None, options.alpha, options.mcs_alpha)
+    out.tests_note = columns_note(n_series, names[0] if names else None, options.alpha, options.mcs_alpha)
     f["by_dataset"] = mean_table(metrics, names, run.datasets)
     if names:
         f["ranks"] = rank_table(metrics, names[0])

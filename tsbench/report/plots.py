@@ -108,7 +108,9 @@ def forecast_figure(forecasts: pd.DataFrame, unique_id: str, models: Sequence[st
             ax.plot(x, path["y_pred"], color=st["color"], ls=st["ls"], lw=st["lw"], marker=".", ms=3,
                     label=model if i == 0 else None)
             if band and model in band_models and path[list(band)].notna().all().all():
-                ax.fill_between(x, path[band[0]], path[band[1]], color=st["color"], alpha=0.15, lw=0)
+                ax.fill_between(x, path[band[0]], path[band[1]], color=st["color"], alpha=0.12, lw=0)
+                for edge in band:  # the edges keep two overlapping bands apart
+                    ax.plot(x, path[edge], color=st["color"], ls=":", lw=0.8)
     for c in cutoffs:
         ax.axvline(pos([c])[0], color="grey", lw=0.6, ls=":")
     title = f"{unique_id}: forecasts from the last {len(cutoffs)} origins"

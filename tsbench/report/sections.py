@@ -136,7 +136,7 @@ def series_section(run, tables, options, panel, ctx: dict, figure: FigureSink) -
         history = panel[panel["unique_id"] == uid] if panel is not None else None
         keep, off = _series_competitive(run, ctx, scores.loc[uid] if uid in scores.index else None)
         best = [m for m in (scores.loc[uid, keep].sort_values(ascending=ctx["higher"]).index
-                            if uid in scores.index else keep) if m != run.baseline][:2]
+                            if uid in scores.index else keep) if m != run.baseline][:1]
         bands = [m for m in [run.baseline, *best] if m]
         parts.append(f"<h3>{uid}</h3>")
         fig = plots.forecast_figure(run.forecasts, uid, run.models, options.last_origins, history,

@@ -6,7 +6,7 @@ import pandas as pd
 
 from tsbench.metrics.registry import get_metric, is_metric
 
-__all__ = ["verdict_text", "tests_note"]
+__all__ = ["verdict_text", "columns_note"]
 
 
 def verdict_text(board: pd.DataFrame, ranks=None, alpha: float = 0.05, mcs_alpha: float = 0.1) -> str:
@@ -62,7 +62,7 @@ def _best_sentence(board: pd.DataFrame, n: int) -> str:
         change = (float(best[metric]) - ref) / abs(ref)
         word = "above" if change > 0 else "below"
         better = "higher" if get_metric(metric).higher_is_better else "lower"
-        return text + (f", {abs(change):.1%} {word} the baseline {base['model'].iloc[0]}'s {ref:.4g} "
+        return text + (f", {100 * abs(change):.2g}% {word} the baseline {base['model'].iloc[0]}'s {ref:.4g} "
                        f"({better} is better).")
     return text + "."
 
@@ -110,7 +110,7 @@ def _rank_sentence(board: pd.DataFrame, ranks) -> str:
             f"best-ranked {top} (mean rank {ranks.mean_ranks[top]:.3g}).")
 
 
-def tests_note(n_series: int, metric: str | None, alpha: float, mcs_alpha: float) -> str:
+def columns_note(n_series: int, metric: str | None, alpha: float, mcs_alpha: float) -> str:
     """What the test columns of the leaderboard mean, for the notes under it."""
     return (f"mean_rank: mean rank of {metric or 'the first metric'} over series (1 = best); rank_vs_best "
             f"'worse': more than Nemenyi's critical difference behind the best (level {alpha:g}). "
