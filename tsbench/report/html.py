@@ -14,7 +14,7 @@ __all__ = ["table_html", "image_html", "page_html", "paragraph", "details_html"]
 _CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1100px;color:#222}
 h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:32px}h3{margin-top:20px}
-table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
+table{border-collapse:collapse;margin:8px 0;font-size:13px;display:block;overflow-x:auto;max-width:100%}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 td.txt{text-align:left}td.better{background:#dff0d8}td.worse{background:#f8dede}p.note{font-size:12px;color:#555}
 img{max-width:100%;display:block;margin:6px 0}.grid{display:flex;flex-wrap:wrap;gap:16px}
