@@ -100,6 +100,7 @@ def forecast_figure(forecasts: pd.DataFrame, unique_id: str, models: Sequence[st
     styles = _styles(models, styles)
     band = _outer_band(recent)
     shown = [m for m in models if m not in set(off_scale)]
+    banded: list[str] = []
     for model in shown:
         st = styles[model]
         for i, (_, path) in enumerate(recent[recent["model"] == model].groupby("cutoff")):
@@ -109,13 +110,14 @@ def forecast_figure(forecasts: pd.DataFrame, unique_id: str, models: Sequence[st
                     label=model if i == 0 else None)
             if band and model in band_models and path[list(band)].notna().all().all():
                 ax.fill_between(x, path[band[0]], path[band[1]], color=st["color"], alpha=0.12, lw=0)
+                banded += [] if model in banded else [model]
                 for edge in band:  # the edges keep two overlapping bands apart
                     ax.plot(x, path[edge], color=st["color"], ls=":", lw=0.8)
     for c in cutoffs:
         ax.axvline(pos([c])[0], color="grey", lw=0.6, ls=":")
     title = f"{unique_id}: forecasts from the last {len(cutoffs)} origins"
-    if band and band_models:
-        title += f" (bands: {band[0]} to {band[1]} of {', '.join(m for m in band_models if m in shown)})"
+    if banded:
+        title += f" (bands: {band[0]} to {band[1]} of {', '.join(banded)})"
     ax.set_title(title, fontsize=9)
     session_ticks(ax, unique)
     _legend_outside(fig, ax, len(shown) + 1)
