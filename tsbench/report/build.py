@@ -98,9 +98,11 @@ class RunData:
 
     @property
     def metric_names(self) -> list[str]:
-        names = [m if isinstance(m, str) else next(iter(m)) for m in self.config.get("metrics", [])]
+        # the resolved names in the experiment's order (e.g. coverage_90), else the declared ones
+        names = list(self.manifest.get("metric_scales") or {})
+        names = names or [m if isinstance(m, str) else next(iter(m)) for m in self.config.get("metrics", [])]
         present = set(self.metrics["metric"].unique())
-        return [m for m in names if m in present] or sorted(present)
+        return [m for m in names if m in present] + sorted(present - set(names))
 
     @property
     def baseline(self) -> str | None:
