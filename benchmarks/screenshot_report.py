@@ -5,8 +5,8 @@ Usage::
     python benchmarks/screenshot_report.py results/quickstart/<run>/report.html --out report.png
 
 The page is loaded twice: once with ``--dump-dom`` to read the console and the
-``data-images-loaded`` attribute the report sets once its figures decode, once
-with ``--screenshot``. Exit status 0 when there are no console errors, every
+``data-images-loaded`` attribute the report sets once its figures decode and the
+verdict paragraph as rendered, once with ``--screenshot``. Exit status 0 when there are no console errors, every
 embedded figure decoded and the screenshot was written; 1 otherwise; 2 when
 Chromium is not installed. Prints a JSON summary.
 """
@@ -59,10 +59,19 @@ def check_report(report: Path, out: Path, chromium: str, width: int = 1200, heig
         "report": str(report), "screenshot": str(out), "screenshot_written": out.exists(),
         "screenshot_bytes": out.stat().st_size if out.exists() else 0,
         "images_decoded": decoded, "images_total": total, "console_errors": errors,
+        "verdict": _verdict_of(dom.stdout),
         "dom_exit": dom.returncode, "screenshot_exit": shot.returncode,
     }
     summary["ok"] = bool(summary["screenshot_written"] and not errors and total > 0 and decoded == total)
     return summary
+
+
+def _verdict_of(dom: str) -> str | None:
+    """The text of the page's verdict paragraph as the browser rendered it, or None."""
+    import html
+
+    found = re.search(r'<p id="verdict">(.*?)</p>', dom, re.DOTALL)
+    return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip() if found else None
 
 
 def main(argv: list[str] | None = None) -> int:

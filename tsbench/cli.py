@@ -59,7 +59,7 @@ def run(
     result = run_experiment(resolved, base_dir=file.parent, output=output, fresh=fresh, progress=not quiet,
                             report=not no_report, check_plugins=not no_plugin_check)
     print(leaderboard_markdown(result.leaderboard, title=f"{experiment.name}: leaderboard", scales=result.scales,
-                               notes=result.notes))
+                               notes=result.notes, verdict=result.verdict, tests_note=result.tests_note))
     console.print(f"results: {result.run_dir}  ({result.computed} cells computed, {result.reused} reused)")
     if result.report is not None:
         console.print(f"report: {result.report}", markup=False)
@@ -90,14 +90,16 @@ def report(
 ) -> None:
     """Rebuild the tables, tests and report.html of RUN_DIR from its stored results (no refitting)."""
     from tsbench.report.build import ReportOptions, build_report, load_run, reload_panel
-    from tsbench.report.tables import frame_markdown
+    from tsbench.report.tables import leaderboard_markdown
 
     run = load_run(run_dir)
     options = ReportOptions(alpha=alpha, mcs_alpha=mcs_alpha, last_origins=last_origins, plots=not no_plots,
                             seed=int(run.manifest.get("seed", 0)))
-    output = build_report(run_dir, options, panel=reload_panel(run, data_dir or Path.cwd()), run=run)
-    board = output.tables.frames["leaderboard"].drop(columns=["complete"], errors="ignore")
-    console.print(frame_markdown(board, title=f"{run.name}: leaderboard"), markup=False, soft_wrap=True)
+    output = build_report(run_dir, options, panel=reload_panel(run, data_dir or Path.cwd()), run=run, progress=True)
+    tables = output.tables
+    console.print(leaderboard_markdown(tables.frames["leaderboard"], title=f"{run.name}: leaderboard",
+                                       scales=run.manifest.get("metric_scales"), verdict=tables.verdict,
+                                       tests_note=tables.tests_note), markup=False, soft_wrap=True)
     for name, path in output.paths.items():
         console.print(f"{name}: {path}", markup=False)
 

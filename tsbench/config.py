@@ -167,6 +167,8 @@ class ReportSpec(_Strict):
     alpha: Number = Field(0.05, gt=0, lt=1)
     mcs_alpha: Number = Field(0.1, gt=0, lt=1)
     last_origins: PositiveInt = 3
+    max_series: Int = Field(12, ge=0)
+    competitive: Number = Field(1.25, gt=1)
 
 
 MetricItem = Union[str, dict[str, dict[str, Any]]]

@@ -50,6 +50,8 @@ class RunResult:
     report: Path | None = None
     report_note: str | None = None
     notes: list[str] = field(default_factory=list)
+    verdict: str | None = None
+    tests_note: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -339,22 +341,16 @@ def _write_periods(run_dir, experiment, by_period, names) -> None:
 
 def _write_report(result: RunResult, experiment: Experiment, manifest: dict, panel: pd.DataFrame,
                   forecasts: pd.DataFrame, progress: bool = False) -> None:
-    """Tables and report.html from the results in memory; a report problem never fails the run.
-
-    With ``progress`` a line says the report step started (it draws plots per
-    series, which takes minutes on thousands of series) and one that it ended.
-    """
+    """Tables and report.html from the results in memory; a report problem never fails the run."""
     from tsbench.errors import PluginError
     from tsbench.report.build import ReportOptions, RunData, build_report
 
     spec = experiment.report
     options = ReportOptions(alpha=spec.alpha, mcs_alpha=spec.mcs_alpha, last_origins=spec.last_origins,
-                            seed=experiment.seed)
-    run = RunData(result.run_dir, forecasts, result.metrics, manifest)
-    n_series, t0 = forecasts["unique_id"].nunique(), time.perf_counter()
-    _say(progress, f"report: tables, significance tests and plots of {n_series} series ...")
+                            seed=experiment.seed, max_series=spec.max_series, competitive=spec.competitive)
+    run = RunData(result.run_dir, forecasts, result.metrics, manifest, result.by_period, leaderboard=result.leaderboard)
     try:
-        output = build_report(result.run_dir, options, panel=panel, run=run)
+        output = build_report(result.run_dir, options, panel=panel, run=run, progress=progress)
     except PluginError as exc:  # matplotlib missing: the tables are written, the page is skipped
         result.report_note = f"report.html skipped: {exc}"
         log.warning(result.report_note)
@@ -364,12 +360,9 @@ def _write_report(result: RunResult, experiment: Experiment, manifest: dict, pan
         log.exception("report failed")
         return
     result.report = output.paths.get("report")
-    _say(progress, f"report: written in {time.perf_counter() - t0:.1f} s")
-
-
-def _say(enabled: bool, line: str) -> None:
-    if enabled:
-        print(line, file=sys.stderr, flush=True)
+    # the leaderboard with its test columns, as build_report wrote it to leaderboard.csv / .md
+    result.leaderboard = output.tables.frames["leaderboard"]
+    result.verdict, result.tests_note = output.tables.verdict, output.tables.tests_note
 
 
 def _attach_log(path: Path) -> logging.Handler:

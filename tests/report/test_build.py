@@ -14,6 +14,7 @@ from tsbench.cli import app
 from tsbench.experiment import parse_experiment
 from tsbench.runner import run_experiment
 from tsbench.testing import synthetic_panel
+from tsbench.metrics.registry import is_metric
 
 pytest.importorskip("matplotlib")
 pytestmark = pytest.mark.slow
@@ -126,6 +127,89 @@ def test_report_can_be_switched_off_in_the_experiment(tmp_path):
     exp = _experiment(tmp_path, models=("naive", "drift"), report={"enabled": False})
     result = run_experiment(exp, base_dir=tmp_path, output=tmp_path / "out", progress=False)
     assert result.report is None and not (result.run_dir / "tables").exists()
+
+
+def test_top_level_leaderboard_files_and_console_carry_the_tests_and_the_verdict(tmp_path):
+    import yaml
+
+    from tsbench.report.tables import TEST_COLUMNS
+
+    raw = _experiment(tmp_path).model_dump(mode="json", exclude_none=True)
+    (tmp_path / "exp.yaml").write_text(yaml.safe_dump(raw))
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "exp.yaml"), "-q", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    run_dir = next((tmp_path / "out").iterdir())
+    top = pd.read_csv(run_dir / "leaderboard.csv")
+    assert set(TEST_COLUMNS) <= set(top.columns)
+    pd.testing.assert_frame_equal(top, pd.read_csv(run_dir / "tables" / "leaderboard.csv"))
+    verdict = next(line for line in result.output.splitlines() if line.startswith("Best by mae"))
+    assert "than the baseline naive on" in verdict and "model confidence set" in verdict
+    md = (run_dir / "leaderboard.md").read_text()
+    assert verdict in md and all(c in md for c in TEST_COLUMNS)
+    _assert_verdict_matches(verdict, top)
+    console_header = next(line for line in result.output.splitlines() if line.startswith("| model"))
+    assert "dm_better" in console_header and "in_mcs" in console_header
+
+
+def _assert_verdict_matches(verdict: str, board: pd.DataFrame) -> None:
+    """Every claim of the verdict agrees with the leaderboard's test columns."""
+    n = int(board["series"].max())
+    metric = next(c for c in board.columns if is_metric(c))  # after model, baseline, series (and scored)
+    assert verdict.startswith(f"Best by {metric} (mean over {n} series): {board['model'].iloc[0]} (")
+    better = board[board["dm_better"] > 0].sort_values("dm_better", ascending=False, kind="stable")
+    if better.empty:
+        assert "No model is significantly more accurate than the baseline" in verdict
+    else:
+        listed = ", ".join(f"{m} ({c})" for m, c in zip(better["model"], better["dm_better"]))
+        assert f"on this many series: {listed}" in verdict
+    worse = board[board["dm_worse"] > 0].sort_values("dm_worse", ascending=False, kind="stable")
+    if worse.empty:
+        assert "none is significantly less accurate" in verdict
+    else:
+        listed = ", ".join(f"{m} ({c})" for m, c in zip(worse["model"], worse["dm_worse"]))
+        assert f"significantly less accurate: {listed}." in verdict
+    always = board.loc[board["in_mcs"] == n, "model"].tolist()
+    if always:
+        assert f"keeps {', '.join(always)} on all {n} series" in verdict
+    never = board.loc[board["in_mcs"] == 0, "model"].tolist()
+    assert (f"never: {', '.join(never)}." in verdict) == bool(never)
+    behind = board.loc[board["rank_vs_best"].astype(str) == "worse", "model"].tolist()
+    if behind:
+        assert f"only {', '.join(behind)} rank significantly behind" in verdict
+
+
+@pytest.fixture(scope="module")
+def quickstart_report(tmp_path_factory) -> Path:
+    """The quickstart's data, backtest and metrics with its fast models (no neural nets, Prophet or auto-ARIMA)."""
+    from tsbench.experiment import load_experiment
+
+    experiment = load_experiment(ROOT / "experiments" / "quickstart.yaml")
+    fast = [f for f in experiment.forecasters if f.model not in ("lstm", "transformer", "prophet", "auto_arima",
+                                                                  "lightgbm")]
+    experiment = experiment.model_copy(update={"forecasters": fast, "executor": experiment.executor.model_copy(
+        update={"kind": "serial"})})
+    out = tmp_path_factory.mktemp("quickstart")
+    result = run_experiment(experiment, base_dir=ROOT / "experiments", output=out, progress=False)
+    assert result.report is not None and result.report_note is None
+    return result.report
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_quickstart_report_in_headless_chromium_states_a_consistent_verdict(quickstart_report, tmp_path):
+    shot = tmp_path / "quickstart.png"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "screenshot_report.py"),
+                           str(quickstart_report), "--out", str(shot), "--height", "1600"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = json.loads(proc.stdout)
+    run_dir = quickstart_report.parent
+    assert summary["console_errors"] == []
+    assert summary["images_total"] == len(list((run_dir / "plots").glob("*.png"))) >= 10
+    assert summary["images_decoded"] == summary["images_total"]
+    board = pd.read_csv(run_dir / "leaderboard.csv")
+    assert summary["verdict"] and summary["verdict"] in (run_dir / "leaderboard.md").read_text()
+    _assert_verdict_matches(summary["verdict"], board)
+    assert (board["dm_worse"] > 0).any()  # the quickstart's weak models (mean, moving average) lose significantly
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")

@@ -11,6 +11,7 @@ from tsbench.stats import (
     friedman,
     holm,
     model_confidence_set,
+    model_confidence_sets,
     nemenyi_cd,
     pesaran_timmermann,
 )
@@ -162,3 +163,17 @@ def test_mcs_validates_input():
         model_confidence_set(pd.DataFrame({"a": [1.0, 2.0]}), statistic="x")
     with pytest.raises(DataError, match="NaN"):
         model_confidence_set(pd.DataFrame({"a": [1.0, np.nan]}))
+
+
+@pytest.mark.parametrize("models", [2, 5])
+def test_batched_mcs_gives_the_pvalues_of_one_problem_at_a_time(models):
+    rng = np.random.default_rng(11)
+    # some models clearly worse, some tied, so eliminations happen at different steps per problem
+    values = rng.normal(size=(40, 25, models)) ** 2 + rng.uniform(0, 0.6, size=(40, 1, models))
+    batched = model_confidence_sets(values, block_size=3, replications=300, seed=5, chunk=7)
+    for s in range(len(values)):
+        one = model_confidence_set(pd.DataFrame(values[s]), block_size=3, replications=300, seed=5)
+        np.testing.assert_allclose(batched[s], one.pvalues.to_numpy(), rtol=0, atol=1e-12)
+    assert (batched < 0.1).any() and (batched >= 0.1).any()  # the comparison covered both outcomes
+    with pytest.raises(DataError, match="shape"):
+        model_confidence_sets(values[0])

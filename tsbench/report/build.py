@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tsbench.engine.store import write_atomic
 from tsbench.errors import ConfigError, DataError
 from tsbench.report.significance import (
     RankSummary,
@@ -23,10 +24,12 @@ from tsbench.report.tables import (
     frame_markdown,
     horizon_table,
     leaderboard,
+    leaderboard_markdown,
     mean_table,
     rank_table,
     relative_table,
 )
+from tsbench.report.verdict import columns_note, verdict_text
 
 __all__ = [
     "ReportOptions",
@@ -48,7 +51,10 @@ class ReportOptions:
 
     ``alpha`` is the level of the DM and Nemenyi tests, ``mcs_alpha`` that of
     the model confidence set, ``last_origins`` how many origins the forecast
-    plots show, ``plots`` whether to draw figures (needs matplotlib).
+    plots show, ``plots`` whether to draw figures (needs matplotlib),
+    ``max_series`` how many series get figures of their own (the others are
+    summarised across series), ``competitive`` the factor of the baseline's
+    score within which a model sets the scale of the plots.
     """
 
     alpha: float = 0.05
@@ -56,6 +62,8 @@ class ReportOptions:
     last_origins: int = 3
     plots: bool = True
     seed: int = 0
+    max_series: int = 12
+    competitive: float = 1.25
 
     def __post_init__(self) -> None:
         for name in ("alpha", "mcs_alpha"):
@@ -64,6 +72,10 @@ class ReportOptions:
                 raise ConfigError(f"report {name} must lie strictly between 0 and 1, got {value}; e.g. 0.05.")
         if self.last_origins < 1:
             raise ConfigError(f"report last_origins must be at least 1, got {self.last_origins}.")
+        if self.max_series < 0:
+            raise ConfigError(f"report max_series must be 0 or more, got {self.max_series}.")
+        if self.competitive <= 1:
+            raise ConfigError(f"report competitive must be above 1, got {self.competitive}; e.g. 1.25.")
 
 
 @dataclass
@@ -74,6 +86,9 @@ class RunData:
     forecasts: pd.DataFrame
     metrics: pd.DataFrame
     manifest: dict
+    by_period: pd.DataFrame | None = None
+    #: The leaderboard the runner already built (without test columns); rebuilt from ``metrics`` when absent.
+    leaderboard: pd.DataFrame | None = None
 
     @property
     def config(self) -> dict:
@@ -85,9 +100,11 @@ class RunData:
 
     @property
     def metric_names(self) -> list[str]:
-        names = [m if isinstance(m, str) else next(iter(m)) for m in self.config.get("metrics", [])]
+        # the resolved names in the experiment's order (e.g. coverage_90), else the declared ones
+        names = list(self.manifest.get("metric_scales") or {})
+        names = names or [m if isinstance(m, str) else next(iter(m)) for m in self.config.get("metrics", [])]
         present = set(self.metrics["metric"].unique())
-        return [m for m in names if m in present] or sorted(present)
+        return [m for m in names if m in present] + sorted(present - set(names))
 
     @property
     def baseline(self) -> str | None:
@@ -116,8 +133,10 @@ def load_run(run_dir: str | Path) -> RunData:
             "Point at the folder `tsbench run` printed, e.g. results/quickstart/<hash>."
         )
     manifest = json.loads((run_dir / "manifest.json").read_text())
+    periods = run_dir / "metrics_by_period.parquet"
     return RunData(run_dir, pd.read_parquet(run_dir / "forecasts.parquet"),
-                   pd.read_parquet(run_dir / "metrics.parquet"), manifest)
+                   pd.read_parquet(run_dir / "metrics.parquet"), manifest,
+                   pd.read_parquet(periods) if periods.exists() else None)
 
 
 def reload_panel(run: RunData, base_dir: Path) -> pd.DataFrame | None:
@@ -168,6 +187,8 @@ class ReportTables:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     ranks: RankSummary | None = None
     losses: pd.DataFrame | None = None
+    verdict: str = ""
+    tests_note: str = ""
 
 
 def compute_tables(run: RunData, options: ReportOptions, panel: pd.DataFrame | None = None) -> ReportTables:
@@ -176,13 +197,17 @@ def compute_tables(run: RunData, options: ReportOptions, panel: pd.DataFrame | N
     forecasts = with_y_last(run.forecasts, panel)
     out = ReportTables(losses=origin_losses(forecasts) if len(forecasts) else None)
     n_series = forecasts["unique_id"].nunique()
-    board = leaderboard(metrics, names, baseline, run.models, n_series=n_series,
-                        coverage=run.manifest.get("coverage"))
+    board = run.leaderboard
+    if board is None:
+        board = leaderboard(metrics, names, baseline, run.models, n_series=n_series,
+                            coverage=run.manifest.get("coverage"))
     out.ranks = rank_summary(metrics, names[0], options.alpha) if names else None
     dm = dm_table(forecasts, baseline, options.alpha) if baseline and len(run.models) > 1 else None
     mcs = mcs_table(forecasts, options.mcs_alpha, options.seed) if len(forecasts) else None
     f = out.frames
     f["leaderboard"] = leaderboard_with_tests(board, dm, mcs, out.ranks)
+    out.verdict = verdict_text(f["leaderboard"], out.ranks, options.alpha, options.mcs_alpha)
+    out.tests_note = columns_note(n_series, names[0] if names else None, options.alpha, options.mcs_alpha)
     f["by_dataset"] = mean_table(metrics, names, run.datasets)
     if names:
         f["ranks"] = rank_table(metrics, names[0])
@@ -202,10 +227,23 @@ def compute_tables(run: RunData, options: ReportOptions, panel: pd.DataFrame | N
     return out
 
 
-def write_tables(run_dir: Path, tables: ReportTables, title: str) -> Path:
-    """Write each frame as ``tables/<name>.csv`` and all of them to ``tables.md``."""
-    folder = Path(run_dir) / "tables"
+def write_tables(run_dir: Path, tables: ReportTables, title: str, name: str | None = None,
+                 scales: dict[str, str] | None = None) -> Path:
+    """Write each frame as ``tables/<name>.csv`` and all of them to ``tables.md``.
+
+    The leaderboard with its test columns also replaces the run's top-level
+    ``leaderboard.csv`` and ``leaderboard.md`` (the latter with the verdict
+    above the table), so every copy of the leaderboard says the same.
+    """
+    run_dir = Path(run_dir)
+    folder = run_dir / "tables"
     folder.mkdir(parents=True, exist_ok=True)
+    board = tables.frames.get("leaderboard")
+    if board is not None:
+        md = leaderboard_markdown(board, title=f"{name or run_dir.name}: leaderboard", scales=scales,
+                                  verdict=tables.verdict, tests_note=tables.tests_note)
+        write_atomic(run_dir / "leaderboard.csv", lambda p: board.to_csv(p, index=False))
+        write_atomic(run_dir / "leaderboard.md", lambda p: p.write_text(md))
     parts = [f"# {title}", ""]
     for name, frame in tables.frames.items():
         frame.to_csv(folder / f"{name}.csv", index=False)
@@ -228,6 +266,7 @@ def build_report(
     options: ReportOptions | None = None,
     panel: pd.DataFrame | None = None,
     run: RunData | None = None,
+    progress: bool = False,
 ) -> ReportOutput:
     """Write tables (CSV, Markdown), plots (PNG) and ``report.html`` for a run folder.
 
@@ -242,6 +281,8 @@ def build_report(
         Pesaran-Timmermann test and history for the forecast plots.
     run
         Already loaded results (the runner passes them to skip re-reading).
+    progress
+        Show a progress line for the report step on the terminal.
 
     Returns
     -------
@@ -256,11 +297,16 @@ def build_report(
         written before).
     """
     from tsbench.report.page import render_report
+    from tsbench.report.progress import report_progress
 
     options = options or ReportOptions()
     run = run or load_run(run_dir)
-    tables = compute_tables(run, options, panel)
-    output = ReportOutput(tables, {"tables": write_tables(run.run_dir, tables, f"{run.name}: result tables")})
-    if options.plots:
-        output.paths.update(render_report(run, tables, options, panel))
+    with report_progress(progress) as step:
+        step("tables and tests")
+        tables = compute_tables(run, options, panel)
+        written = write_tables(run.run_dir, tables, f"{run.name}: result tables", run.name,
+                               run.manifest.get("metric_scales"))
+        output = ReportOutput(tables, {"tables": written})
+        if options.plots:
+            output.paths.update(render_report(run, tables, options, panel, progress=step))
     return output

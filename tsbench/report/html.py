@@ -9,16 +9,18 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["table_html", "image_html", "page_html", "paragraph"]
+__all__ = ["table_html", "image_html", "page_html", "paragraph", "details_html"]
 
 _CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1100px;color:#222}
 h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:32px}h3{margin-top:20px}
-table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
+table{border-collapse:collapse;margin:8px 0;font-size:13px;display:block;overflow-x:auto;max-width:100%}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 td.txt{text-align:left}td.better{background:#dff0d8}td.worse{background:#f8dede}p.note{font-size:12px;color:#555}
 img{max-width:100%;display:block;margin:6px 0}.grid{display:flex;flex-wrap:wrap;gap:16px}
 .grid>div{flex:1 1 480px;min-width:0}.meta{font-size:13px;color:#444}
+#verdict{font-size:15px;line-height:1.5;background:#f6f8fa;border-left:4px solid #4a7bb7;padding:10px 14px}
+details{margin:8px 0}summary{cursor:pointer;font-size:13px;color:#333}
 """
 
 
@@ -54,14 +56,15 @@ def image_html(png: bytes, alt: str) -> str:
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
-def page_html(title: str, meta: Sequence[str], sections: Sequence[tuple[str, str]]) -> str:
-    """The whole page: a title, a line of metadata, and ``(heading, html)`` sections."""
+def page_html(title: str, meta: Sequence[str], sections: Sequence[tuple[str, str]], header: str = "") -> str:
+    """The whole page: a title, a line of metadata, ``header`` (HTML), and ``(heading, html)`` sections."""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         '<p class="meta">' + " · ".join(html.escape(m) for m in meta) + "</p>",
+        header,
     ]
     for heading, content in sections:
         parts.append(f"<h2>{html.escape(heading)}</h2>\n{content}")
@@ -76,3 +79,8 @@ def page_html(title: str, meta: Sequence[str], sections: Sequence[tuple[str, str
 def paragraph(text: str) -> str:
     """An escaped note paragraph."""
     return f'<p class="note">{html.escape(text)}</p>'
+
+
+def details_html(summary: str, content: str) -> str:
+    """A folded block: ``summary`` (escaped) always shown, ``content`` (HTML) on a click."""
+    return f"<details><summary>{html.escape(summary)}</summary>{content}</details>"

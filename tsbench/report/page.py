@@ -2,118 +2,145 @@
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from tsbench.report import plots
-from tsbench.report.html import image_html, page_html, paragraph, table_html
 from tsbench.engine.store import write_atomic
+from tsbench.metrics.registry import get_metric
+from tsbench.report import plots
+from tsbench.report.html import page_html, paragraph, table_html
+from tsbench.report.sections import (
+    FigureSink,
+    across_series_section,
+    horizon_section,
+    leaderboard_section,
+    periods_section,
+    pt_section,
+    series_section,
+)
+from tsbench.report.selection import select_series
+from tsbench.report.style import competitive_models, model_styles
+from tsbench.report.tables import series_scores
+from tsbench.report.volatility import volatility_section
 
-__all__ = ["render_report"]
+__all__ = ["render_report", "settings_lines", "file_links"]
+
+# Files of a run folder that the header links to, when they exist.
+_FILES = ("leaderboard.csv", "leaderboard.md", "tables.md", "metrics_by_period.csv", "metrics_by_period.md",
+          "forecasts.parquet", "metrics.parquet", "manifest.json", "failures.json", "run.log")
 
 
-def render_report(run, tables, options, panel: pd.DataFrame | None = None) -> dict[str, Path]:
-    """Draw the figures, save them as PNG under ``plots/`` and write the self-contained ``report.html``."""
+def render_report(run, tables, options, panel: pd.DataFrame | None = None,
+                  progress: Callable[[str], None] | None = None) -> dict[str, Path]:
+    """Draw the figures, save them as PNG under ``plots/`` and write the self-contained ``report.html``.
+
+    ``progress`` is called with a short description before each figure.
+    """
     plots.require_matplotlib()
     folder = run.run_dir / "plots"
     folder.mkdir(parents=True, exist_ok=True)
-
-    def figure(name: str, fig, alt: str) -> str:
-        png = plots.png_bytes(fig)
-        (folder / f"{name}.png").write_bytes(png)
-        return image_html(png, alt)
-
-    f, models, baseline = tables.frames, run.models, run.baseline
-    sections = [("Leaderboard", _leaderboard_section(f["leaderboard"], run, options)),
-                ("By dataset", table_html(f["by_dataset"]))]
-    sections.append(("Ranks across series", _ranks_section(tables, figure)))
+    for old in folder.glob("*.png"):  # figures of an earlier build (e.g. other series) would be orphans
+        old.unlink()
+    sink = FigureSink(folder, progress)
+    context = _context(run, tables, options)
+    f = tables.frames
+    sections = [("Verdict", f'<p id="verdict">{html.escape(tables.verdict)}</p>'),
+                ("Leaderboard", leaderboard_section(f["leaderboard"], tables.tests_note)),
+                ("Across series", across_series_section(run, tables, context, sink))]
     if "relative" in f:
-        sections.append((f"Relative to the baseline ({baseline})", table_html(f["relative"]) + paragraph(
+        sections.append((f"Relative to the baseline ({run.baseline})", table_html(f["relative"]) + paragraph(
             "ratio: geometric mean over series of metric(model) / metric(baseline); "
             "skill: 1 - ratio (ratio - 1 where higher is better), so positive skill beats the baseline.")))
-    horizon = []
-    stepped = set(run.metrics.loc[run.metrics["h"] > 0, "metric"])
-    for name in run.metric_names:
-        if name not in stepped:  # e.g. trading metrics exist only over all steps together
-            continue
-        img = figure(f"horizon_{name}", plots.horizon_figure(run.metrics, name, models), f"{name} by horizon")
-        horizon.append(f"<div>{img}{table_html(f[f'horizon_{name}'])}</div>")
-    sections.append(("Error by horizon", '<div class="grid">' + "\n".join(horizon) + "</div>"))
-    sections.append(("Series", _series_section(run, tables, options, panel, figure)))
-    from tsbench.report.volatility import volatility_section
-
-    volatility = volatility_section(run, panel, figure, options.alpha)
+    if run.by_period is not None and len(run.by_period):
+        sections.append(("By period", periods_section(run, context, sink)))
+    sections.append(("Error by horizon", horizon_section(run, tables, context, sink)))
+    if _datasets_worth_showing(f["by_dataset"], run):
+        sections.append(("By dataset", table_html(f["by_dataset"])))
+    sections.append(("Series", series_section(run, tables, options, panel, context, sink)))
+    volatility = volatility_section(run, panel, sink, options.alpha)
     if volatility is not None:
         sections.append(("Volatility and risk", volatility))
     if len(f["pt"]):
-        sections.append(("Direction of change (Pesaran-Timmermann)", table_html(f["pt"]) + paragraph(
-            "One-step directions from each cutoff; small p-values mean the model calls the direction better "
-            "than chance. No-change forecasts have no direction (—).")))
+        sections.append(("Direction of change (Pesaran-Timmermann)", pt_section(f["pt"], options.alpha)))
     failed = run.manifest.get("failed_cells") or []
     if failed:
         sections.append(("Failures", paragraph(f"{len(failed)} cell(s) failed; see failures.json: "
                                                + ", ".join(map(str, failed[:20])))))
-    meta = [f"run {run.run_dir.name}", f"config {str(run.manifest.get('config_hash', ''))[:12]}",
-            f"baseline {baseline or '(none)'}", f"{run.forecasts['unique_id'].nunique()} series",
-            f"{len(models)} models", f"finished {run.manifest.get('timing', {}).get('finished', '?')}"]
-    page = page_html(f"{run.name}: forecast comparison", meta, sections)
+    header = paragraph(" · ".join(settings_lines(run))) + file_links(run.run_dir)
+    page = page_html(f"{run.name}: forecast comparison", _meta(run), sections, header=header)
     path = run.run_dir / "report.html"
     write_atomic(path, lambda p: p.write_text(page, encoding="utf-8"))
     return {"report": path, "plots": folder}
 
 
-def _leaderboard_section(board: pd.DataFrame, run, options) -> str:
-    shown = board.copy()
-    shown["model"] = [f"{m} *" if b else m for m, b in zip(shown["model"], shown["baseline"])]
-    shown = shown.drop(columns=[c for c in ("baseline", "complete") if c in shown.columns])
-    classes = pd.DataFrame("", index=shown.index, columns=shown.columns)
-    if "dm_better" in shown:
-        classes.loc[shown["dm_better"] > 0, "dm_better"] = "better"
-        classes.loc[shown["dm_worse"] > 0, "dm_worse"] = "worse"
-    if "rank_vs_best" in shown:
-        classes.loc[shown["rank_vs_best"] == "worse", "rank_vs_best"] = "worse"
-    n = run.forecasts["unique_id"].nunique()
-    note = (f"* baseline. Metrics: mean over series of each metric over all steps. mean_rank: mean rank of "
-            f"{run.metric_names[0] if run.metric_names else 'the first metric'} over series (1 = best); "
-            f"rank_vs_best 'worse': more than Nemenyi's critical difference behind the best (level {options.alpha}). "
-            f"dm_better / dm_worse: number of the {n} series on which the model is significantly more / less "
-            f"accurate than the baseline (Diebold-Mariano on squared errors, HLN correction, Holm-adjusted, "
-            f"level {options.alpha}). in_mcs: series on which the model is in the {1 - options.mcs_alpha:.0%} "
-            "model confidence set (Hansen, Lunde and Nason).")
-    return table_html(shown, classes, table_id="leaderboard") + paragraph(note)
+def _context(run, tables, options) -> dict:
+    """What every section shares: styles, the competitive models, the series drawn one by one."""
+    names, baseline = run.metric_names, run.baseline
+    metric = names[0] if names else None
+    higher = get_metric(metric).higher_is_better if metric else False
+    scores = series_scores(run.metrics, metric) if metric else pd.DataFrame()
+    board = tables.frames["leaderboard"].set_index("model")
+    overall = board[metric] if metric in board else pd.Series(dtype=float)
+    keep, off = competitive_models(overall.reindex(run.models), baseline, options.competitive, higher)
+    ref = baseline if baseline and baseline in overall.dropna().index else "the best model"
+    why = f"{metric} more than {options.competitive:g}x {ref}'s" if metric else "off scale"
+    base_scores = scores[baseline] if baseline in scores else (scores.mean(axis=1) if len(scores) else
+                                                               pd.Series(dtype=float))
+    base_scores = base_scores.rename(f"{baseline or 'the mean'}'s {metric}")
+    all_series = sorted(run.forecasts["unique_id"].unique(), key=str)
+    base_scores = base_scores.reindex(all_series)
+    chosen, chosen_note = select_series(base_scores if not higher else -base_scores, options.max_series)
+    return {"metric": metric, "higher": higher, "scores": scores, "styles": model_styles(run.models, baseline),
+            "competitive": keep, "off_scale": off, "off_scale_why": why, "series": chosen,
+            "series_note": chosen_note, "factor": options.competitive}
 
 
-def _ranks_section(tables, figure) -> str:
-    r = tables.ranks
-    if r is None:
-        return paragraph("Ranks need at least two series and two models.")
-    text = (f"Friedman test on the ranks of {r.metric} over {r.n_series} series: chi2 = {r.statistic:.3g}, "
-            f"p = {r.pvalue:.3g}. Nemenyi critical difference at level {r.alpha}: {r.cd:.3g}; models joined by "
-            "a bar are not significantly different.")
-    fig = plots.cd_figure(r.mean_ranks, r.cd, title=f"mean rank of {r.metric} (1 = best)")
-    return paragraph(text) + figure("critical_difference", fig, "critical difference diagram") + table_html(
-        tables.frames["ranks"])
+def _datasets_worth_showing(by_dataset: pd.DataFrame, run) -> bool:
+    """The by-dataset table only helps when datasets group several series, and stays readable."""
+    datasets = set(by_dataset["dataset"]) - {"(all)"}
+    return 1 < len(datasets) <= 20 and len(datasets) < run.forecasts["unique_id"].nunique()
 
 
-def _series_section(run, tables, options, panel, figure) -> str:
-    parts = []
-    dm, mcs = tables.frames.get("dm"), tables.frames.get("mcs")
-    for uid in sorted(run.forecasts["unique_id"].unique()):
-        safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in str(uid))
-        history = panel[panel["unique_id"] == uid] if panel is not None else None
-        parts.append(f"<h3>{uid}</h3>")
-        fig = plots.forecast_figure(run.forecasts, uid, run.models, options.last_origins, history)
-        parts.append(figure(f"forecasts_{safe}", fig, f"{uid} forecasts against actuals"))
-        if run.baseline and tables.losses is not None and uid in tables.losses.index.get_level_values(0):
-            fig = plots.cumulative_loss_figure(tables.losses, uid, run.baseline, run.models)
-            parts.append(figure(f"cumulative_{safe}", fig, f"{uid} cumulative loss difference"))
-        if dm is not None:
-            rows = dm[dm["unique_id"] == uid].drop(columns="unique_id").reset_index(drop=True)
-            classes = pd.DataFrame("", index=rows.index, columns=rows.columns)
-            classes["verdict"] = rows["verdict"]
-            parts.append(table_html(rows, classes))
-        if mcs is not None:
-            kept = mcs[(mcs["unique_id"] == uid) & mcs["included"]]["model"].tolist()
-            parts.append(paragraph(f"Model confidence set ({1 - options.mcs_alpha:.0%}): {', '.join(kept)}."))
-    return "\n".join(parts)
+def _meta(run) -> list[str]:
+    timing = run.manifest.get("timing", {})
+    return [f"run {run.run_dir.name}", f"config {str(run.manifest.get('config_hash', ''))[:12]}",
+            f"baseline {run.baseline or '(none)'}", f"{run.forecasts['unique_id'].nunique()} series",
+            f"{len(run.models)} models", f"finished {timing.get('finished', '?')}"]
+
+
+def settings_lines(run) -> list[str]:
+    """The backtest settings as short phrases: target, protocol, horizon, origins, step, window, refits."""
+    config = run.config
+    bt = config.get("backtest", {})
+    targets = sorted({str(d.get("target", "target")) for d in config.get("data", [])})
+    out = [f"target: {', '.join(targets) or '?'}", f"protocol: {bt.get('protocol', 'rolling')}",
+           f"horizon: {bt.get('horizon', '?')}"]
+    if bt.get("protocol", "rolling") == "rolling":
+        out.append(f"origins: {bt.get('origins', '?')} every {bt.get('step', 1)} step(s)")
+    else:
+        out.append(f"split: train {bt.get('train')}, val {bt.get('val')}, test {bt.get('test')}")
+    window = bt.get("window", "expanding")
+    out.append(f"window: {window}" + (f" ({bt.get('input_size')})" if bt.get("input_size") else ""))
+    refits = {f["name"]: f.get("refit_every") for f in config.get("forecasters", []) if f.get("refit_every")}
+    text = f"refit every {bt.get('refit_every', 1)}"
+    if refits:
+        text += " (" + ", ".join(f"{m}: {r}" for m, r in refits.items()) + ")"
+    out.append(text)
+    out += [f"gap: {bt.get('gap', 0)}", f"scale: {bt.get('scale', 'none')}"]
+    if config.get("quantiles"):
+        out.append("quantiles: " + ", ".join(f"{q:g}" for q in config["quantiles"]))
+    out.append(f"executor: {config.get('executor', {}).get('kind', '?')}")
+    return out
+
+
+def file_links(run_dir: Path) -> str:
+    """Links, relative to the report, to the run's files that exist."""
+    names = [n for n in _FILES if (Path(run_dir) / n).exists()]
+    if (Path(run_dir) / "tables").is_dir():
+        names.append("tables/")
+    links = " · ".join(f'<a href="{html.escape(n)}">{html.escape(n)}</a>' for n in names)
+    return f'<p class="meta">files: {links}</p>' if names else ""
+

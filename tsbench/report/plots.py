@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from tsbench.errors import PluginError
+from tsbench.panel import quantile_levels_of
+from tsbench.report.style import model_styles, session_positions, session_ticks
 
 __all__ = [
     "require_matplotlib",
@@ -21,7 +24,8 @@ __all__ = [
 
 
 # Fixed margins instead of a layout engine: the same look for these simple plots, a third less drawing time.
-_MARGINS = {"left": 0.09, "right": 0.98, "top": 0.9, "bottom": 0.24}
+# The right margin leaves room for the legend outside the axes.
+_MARGINS = {"left": 0.08, "right": 0.78, "top": 0.9, "bottom": 0.22}
 
 
 def require_matplotlib():
@@ -48,82 +52,138 @@ def png_bytes(fig) -> bytes:
     return buf.getvalue()
 
 
-def _colors(models: Sequence[str]) -> dict[str, object]:
-    plt = require_matplotlib()
-    cmap = plt.get_cmap("tab10")
-    return {m: cmap(i % 10) for i, m in enumerate(models)}
+def _styles(models: Sequence[str], styles: dict | None) -> dict[str, dict]:
+    return styles if styles is not None else model_styles(models)
+
+
+def _legend_outside(fig, ax, handles: int) -> None:
+    """The legend to the right of the axes, never over the data; two columns when it is long."""
+    if handles:
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncol=1 if handles <= 14 else 2,
+                  frameon=False, borderaxespad=0.0)
+
+
+def _off_scale_note(fig, off_scale: Sequence[str], why: str) -> None:
+    if off_scale:
+        text = f"not drawn, {why}: " + ", ".join(off_scale)
+        fig.text(0.01, 0.01, textwrap.fill(text, 150), fontsize=7, color="#555555", va="bottom")
 
 
 def forecast_figure(forecasts: pd.DataFrame, unique_id: str, models: Sequence[str], last_origins: int = 3,
-                    history: pd.DataFrame | None = None, context: int = 60):
-    """Actuals and each model's forecast paths from the last ``last_origins`` origins of one series."""
+                    history: pd.DataFrame | None = None, context: int | None = None, styles: dict | None = None,
+                    off_scale: Sequence[str] = (), off_scale_why: str = "off scale",
+                    band_models: Sequence[str] = ()):
+    """Actuals and each model's forecast paths from the last ``last_origins`` origins of one series.
+
+    The x axis counts observations (a session index), so nights, weekends and
+    holidays take no room. ``band_models`` get a shaded band between their
+    outermost quantiles when the forecasts have quantile columns;
+    ``off_scale`` models are left out and named under the plot.
+    """
     plt = require_matplotlib()
     rows = forecasts[forecasts["unique_id"] == unique_id]
     cutoffs = np.sort(rows["cutoff"].unique())[-last_origins:]
     recent = rows[rows["cutoff"].isin(cutoffs)]
-    fig, ax = plt.subplots(figsize=(8, 3.2))
+    fig, ax = plt.subplots(figsize=(9, 3.4))
     fig.subplots_adjust(**_MARGINS)
     actual = rows[["ds", "y"]].drop_duplicates("ds").sort_values("ds")
     if history is not None and len(history):
         past = history[history["ds"] <= actual["ds"].min()]
         actual = pd.concat([past[["ds", "y"]], actual]).drop_duplicates("ds").sort_values("ds")
+    if context is None:  # as many observations before the first origin shown as the forecasts span
+        context = max(20, recent["ds"].nunique())
     start = actual["ds"].searchsorted(cutoffs[0]) - context
     actual = actual.iloc[max(int(start), 0):]
     actual = actual[actual["ds"] <= recent["ds"].max()]
-    ax.plot(actual["ds"], actual["y"], color="black", lw=1.2, label="actual")
-    colors = _colors(models)
-    for model in models:
+    unique, pos = session_positions(pd.concat([actual["ds"], pd.Series(cutoffs)]))
+    ax.plot(pos(actual["ds"]), actual["y"], color="black", lw=1.2, label="actual")
+    styles = _styles(models, styles)
+    band = _outer_band(recent)
+    shown = [m for m in models if m not in set(off_scale)]
+    banded: list[str] = []
+    for model in shown:
+        st = styles[model]
         for i, (_, path) in enumerate(recent[recent["model"] == model].groupby("cutoff")):
             path = path.sort_values("h")
-            ax.plot(path["ds"], path["y_pred"], color=colors[model], lw=1.2, marker=".", ms=3,
+            x = pos(path["ds"])
+            ax.plot(x, path["y_pred"], color=st["color"], ls=st["ls"], lw=st["lw"], marker=".", ms=3,
                     label=model if i == 0 else None)
+            if band and model in band_models and path[list(band)].notna().all().all():
+                ax.fill_between(x, path[band[0]], path[band[1]], color=st["color"], alpha=0.12, lw=0)
+                banded += [] if model in banded else [model]
+                for edge in band:  # the edges keep two overlapping bands apart
+                    ax.plot(x, path[edge], color=st["color"], ls=":", lw=0.8)
     for c in cutoffs:
-        ax.axvline(c, color="grey", lw=0.6, ls=":")
-    ax.set_title(f"{unique_id}: forecasts from the last {len(cutoffs)} origins")
-    ax.legend(fontsize=7, ncol=4, loc="best")
-    fig.autofmt_xdate(bottom=_MARGINS["bottom"])
+        ax.axvline(pos([c])[0], color="grey", lw=0.6, ls=":")
+    title = f"{unique_id}: forecasts from the last {len(cutoffs)} origins"
+    if banded:
+        title += f" (bands: {band[0]} to {band[1]} of {', '.join(banded)})"
+    ax.set_title(title, fontsize=9)
+    session_ticks(ax, unique)
+    _legend_outside(fig, ax, len(shown) + 1)
+    _off_scale_note(fig, off_scale, off_scale_why)
     return fig
 
 
-def horizon_figure(metrics: pd.DataFrame, metric: str, models: Sequence[str]):
-    """Mean over series of ``metric`` at each step ``h``, one line per model."""
+def _outer_band(forecasts: pd.DataFrame) -> tuple[str, str] | None:
+    """The quantile columns of the widest central interval, e.g. ``("q0.05", "q0.95")``, or None."""
+    levels = quantile_levels_of(forecasts)
+    lower = [lv for lv in levels if lv < 0.5]
+    upper = [lv for lv in levels if lv > 0.5]
+    if not lower or not upper:
+        return None
+    return levels[min(lower)], levels[max(upper)]
+
+
+def horizon_figure(metrics: pd.DataFrame, metric: str, models: Sequence[str], styles: dict | None = None,
+                   off_scale: Sequence[str] = (), off_scale_why: str = "off scale"):
+    """Mean over series of ``metric`` at each step ``h``, one line per model (``off_scale`` ones left out)."""
     plt = require_matplotlib()
     rows = metrics[(metrics["metric"] == metric) & (metrics["h"] > 0)]
     table = rows.groupby(["model", "h"])["value"].mean().unstack("model")
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    fig.subplots_adjust(left=0.14, right=0.97, top=0.9, bottom=0.15)
-    colors = _colors(models)
-    for model in models:
-        if model in table.columns:
-            ax.plot(table.index, table[model], marker="o", ms=3, color=colors[model], label=model)
-    ax.set_xlabel("step h")
-    ax.set_ylabel(metric)
-    values = table.to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    fig.subplots_adjust(left=0.12, right=0.74, top=0.9, bottom=0.2)
+    styles = _styles(models, styles)
+    shown = [m for m in models if m in table.columns and m not in set(off_scale)]
+    for model in shown:
+        st = styles[model]
+        ax.plot(table.index, table[model], marker="o", ms=3, color=st["color"], ls=st["ls"], lw=st["lw"],
+                label=model)
+    ax.set_xlabel("step h", fontsize=8)
+    ax.set_ylabel(metric, fontsize=8)
+    values = table[shown].to_numpy(dtype=float)
     values = values[np.isfinite(values)]
     if len(values) and values.min() > 0 and values.max() / values.min() > 20:
         ax.set_yscale("log")  # one far-off model would otherwise flatten every other line
-    ax.set_title(f"{metric} by horizon (mean over series)")
+    ax.set_title(f"{metric} by horizon (mean over series)", fontsize=9)
     ax.set_xticks(list(table.index))
-    ax.legend(fontsize=7)
+    _legend_outside(fig, ax, len(shown))
+    _off_scale_note(fig, [m for m in off_scale if m in table.columns], off_scale_why)
     return fig
 
 
-def cumulative_loss_figure(losses: pd.DataFrame, unique_id: str, baseline: str, models: Sequence[str]):
+def cumulative_loss_figure(losses: pd.DataFrame, unique_id: str, baseline: str, models: Sequence[str],
+                           styles: dict | None = None, off_scale: Sequence[str] = (),
+                           off_scale_why: str = "off scale"):
     """Cumulative sum over origins of ``loss(model) - loss(baseline)``: falling means the model gains."""
     plt = require_matplotlib()
     block = losses.xs(unique_id, level="unique_id").sort_index()
-    fig, ax = plt.subplots(figsize=(8, 3.2))
+    fig, ax = plt.subplots(figsize=(9, 3.4))
     fig.subplots_adjust(**_MARGINS)
-    colors = _colors(models)
-    for model in models:
-        if model == baseline or model not in block.columns:
-            continue
-        ax.plot(block.index, (block[model] - block[baseline]).cumsum(), color=colors[model], lw=1.2, label=model)
+    styles = _styles(models, styles)
+    unique, pos = session_positions(block.index.to_numpy())
+    x = pos(block.index.to_numpy())
+    shown = [m for m in models if m != baseline and m in block.columns and m not in set(off_scale)]
+    for model in shown:
+        st = styles[model]
+        ax.plot(x, (block[model] - block[baseline]).cumsum(), color=st["color"], ls=st["ls"], lw=st["lw"],
+                label=model)
     ax.axhline(0.0, color="black", lw=0.8)
-    ax.set_title(f"{unique_id}: cumulative squared-error difference vs {baseline} (below 0 = better)")
-    ax.set_xlabel("forecast origin")
-    ax.legend(fontsize=7, ncol=4)
-    fig.autofmt_xdate(bottom=_MARGINS["bottom"])
+    ax.set_title(f"{unique_id}: cumulative squared-error difference vs {baseline} (below 0 = better)", fontsize=9)
+    session_ticks(ax, unique)
+    ax.set_xlabel("forecast origin", fontsize=7)
+    _legend_outside(fig, ax, len(shown))
+    _off_scale_note(fig, [m for m in off_scale if m != baseline], off_scale_why)
     return fig
 
 

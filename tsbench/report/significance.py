@@ -11,11 +11,12 @@ import pandas as pd
 from tsbench.errors import DataError
 from tsbench.metrics.registry import get_metric
 from tsbench.report.tables import series_scores
-from tsbench.stats import diebold_mariano, friedman, holm, model_confidence_set, nemenyi_cd, pesaran_timmermann
+from tsbench.stats import diebold_mariano, friedman, holm, model_confidence_sets, nemenyi_cd
 
 __all__ = [
     "origin_losses",
     "overlap_of",
+    "overlaps",
     "dm_table",
     "pt_table",
     "mcs_table",
@@ -46,11 +47,47 @@ def overlap_of(forecasts: pd.DataFrame, unique_id: str) -> int:
     origin whose cutoff lies before that date shares actuals with it, so the
     per-origin losses are autocorrelated up to that many lags under the null.
     """
-    rows = forecasts[forecasts["unique_id"] == unique_id]
-    spans = rows.groupby("cutoff")["ds"].max().sort_index()
-    cutoffs = spans.index.to_numpy()
-    later = np.searchsorted(cutoffs, spans.to_numpy(), side="left") - np.arange(1, len(cutoffs) + 1)
-    return int(max(later.max(initial=0), 0)) + 1
+    return int(overlaps(forecasts[forecasts["unique_id"] == unique_id]).iloc[0])
+
+
+def overlaps(forecasts: pd.DataFrame) -> pd.Series:
+    """:func:`overlap_of` for every series at once: a Series indexed by ``unique_id``."""
+    spans = forecasts.groupby(["unique_id", "cutoff"], sort=True)["ds"].max()
+    cutoffs = spans.index.get_level_values("cutoff").to_numpy()
+    ends = spans.to_numpy()
+    uids = spans.index.get_level_values("unique_id")
+    out = {}
+    for uid, (lo, hi) in _runs(uids).items():
+        c, e = cutoffs[lo:hi], ends[lo:hi]
+        later = np.searchsorted(c, e, side="left") - np.arange(1, len(c) + 1)
+        out[uid] = int(max(later.max(initial=0), 0)) + 1
+    return pd.Series(out, name="overlap", dtype=int)
+
+
+def _runs(labels: pd.Index) -> dict:
+    """Start and end row of each label in an index sorted by it."""
+    codes, uniques = pd.factorize(labels, sort=False)
+    bounds = np.flatnonzero(np.diff(codes)) + 1
+    starts = np.concatenate([[0], bounds])
+    ends = np.concatenate([bounds, [len(codes)]])
+    return {uniques[codes[a]]: (int(a), int(b)) for a, b in zip(starts, ends)} if len(codes) else {}
+
+
+def _loss_blocks(losses: pd.DataFrame, key: pd.Series):
+    """Series grouped by ``key`` (e.g. origins and overlap): ``(key value, uids, values (S, T, M))``.
+
+    Series of one group have the same number of origins, so their losses stack
+    into one array and a test runs on all of them in one call.
+    """
+    uids = losses.index.get_level_values("unique_id")
+    counts = pd.Series(uids).value_counts(sort=False)
+    table = losses.to_numpy(dtype=float)
+    runs = _runs(uids)
+    for value, members in key.groupby(key, sort=True):
+        chosen = sorted(members.index, key=str)
+        rows = np.concatenate([np.arange(*runs[u]) for u in chosen])
+        n = int(counts[chosen[0]])
+        yield value, chosen, table[rows].reshape(len(chosen), n, table.shape[1])
 
 
 def dm_table(forecasts: pd.DataFrame, baseline: str, alpha: float = 0.05, loss: str = "squared") -> pd.DataFrame:
@@ -60,27 +97,44 @@ def dm_table(forecasts: pd.DataFrame, baseline: str, alpha: float = 0.05, loss: 
     HLN correction and as many autocovariances as origins overlap; p-values
     are Holm-adjusted over the models compared on the same series.
     ``verdict`` is ``better``/``worse`` when the adjusted p-value is below
-    ``alpha`` (by the sign of the statistic), else empty.
+    ``alpha`` (by the sign of the statistic), else empty. Series with the
+    same number of origins and overlap are tested in one batched call.
     """
     losses = origin_losses(forecasts, loss)
     if baseline not in losses.columns:
         raise DataError(f"baseline {baseline!r} has no forecasts; expected one of {sorted(losses.columns)}.")
-    rows = []
-    for uid, block in losses.groupby(level="unique_id", sort=True):
-        h = overlap_of(forecasts, uid)
-        for model in (c for c in block.columns if c != baseline):
-            try:
-                res = diebold_mariano(block[model].to_numpy(), block[baseline].to_numpy(), h=h, loss=_identity)
-                stat, p = res.statistic, res.pvalue
-            except DataError:
-                stat, p = float("nan"), float("nan")
-            rows.append({"unique_id": uid, "model": model, "n": len(block), "overlap": h,
-                         "statistic": stat, "pvalue": p})
-    table = pd.DataFrame(rows, columns=["unique_id", "model", "n", "overlap", "statistic", "pvalue"])
-    table["pvalue_holm"] = table.groupby("unique_id")["pvalue"].transform(lambda p: holm(p.to_numpy()))
+    columns = ["unique_id", "model", "n", "overlap", "statistic", "pvalue", "pvalue_holm"]
+    models = [c for c in losses.columns if c != baseline]
+    if losses.empty or not models:
+        return pd.DataFrame(columns=[*columns, "verdict"])
+    base_at = list(losses.columns).index(baseline)
+    at = [list(losses.columns).index(m) for m in models]
+    lap = overlaps(forecasts).reindex(losses.index.unique("unique_id"))
+    n_of = losses.groupby(level="unique_id", sort=False).size()
+    key = pd.Series([f"{n_of[u]}:{lap[u]}" for u in lap.index], index=lap.index)
+    parts = []
+    for _, uids, values in _loss_blocks(losses, key):
+        s, n, _ = values.shape
+        h = int(lap[uids[0]])
+        stat = np.full((s, len(models)), np.nan)
+        p = np.full((s, len(models)), np.nan)
+        try:
+            models_losses = values[:, :, at].transpose(0, 2, 1)                     # (S, M - 1, T)
+            base_losses = np.broadcast_to(values[:, None, :, base_at], models_losses.shape)
+            res = diebold_mariano(models_losses, base_losses, h=h, loss=_identity)
+            stat, p = np.asarray(res.statistic), np.asarray(res.pvalue)
+        except DataError:  # too few origins for this overlap: no test
+            pass
+        adjusted = np.stack([holm(row) for row in p]) if len(p) else p
+        parts.append(pd.DataFrame({"unique_id": np.repeat(uids, len(models)), "model": np.tile(models, s),
+                                   "n": n, "overlap": h, "statistic": stat.ravel(), "pvalue": p.ravel(),
+                                   "pvalue_holm": adjusted.ravel()}))
+    table = pd.concat(parts, ignore_index=True)
+    order = {u: i for i, u in enumerate(sorted(table["unique_id"].unique()))}
+    table = table.iloc[np.argsort(table["unique_id"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
     significant = table["pvalue_holm"] < alpha
     table["verdict"] = np.where(significant, np.where(table["statistic"] < 0, "better", "worse"), "")
-    return table
+    return table[[*columns, "verdict"]]
 
 
 def _identity(x: np.ndarray) -> np.ndarray:
@@ -91,35 +145,70 @@ def pt_table(forecasts: pd.DataFrame) -> pd.DataFrame:
     """Pesaran-Timmermann test of each model's one-step directions on each series.
 
     Uses the ``h = 1`` rows whose cutoff value ``y_last`` is known; later steps
-    of the same origin overlap and would break the test's independence.
+    of the same origin overlap and would break the test's independence. The
+    statistic is :func:`tsbench.stats.pesaran_timmermann`'s, computed for
+    every series and model at once from grouped shares.
     """
+    from scipy import stats
+
+    columns = ["unique_id", "model", "n", "hit_rate", "statistic", "pvalue"]
     if "y_last" not in forecasts.columns:
-        return pd.DataFrame(columns=["unique_id", "model", "n", "hit_rate", "statistic", "pvalue"])
+        return pd.DataFrame(columns=columns)
     one = forecasts[(forecasts["h"] == 1) & forecasts["y_last"].notna()]
-    rows = []
-    for (uid, model), g in one.groupby(["unique_id", "model"], sort=True):
-        res = pesaran_timmermann(g["y"] - g["y_last"], g["y_pred"] - g["y_last"])
-        rows.append({"unique_id": uid, "model": model, "n": res.n, "hit_rate": res.hit_rate,
-                     "statistic": res.statistic, "pvalue": res.pvalue})
-    return pd.DataFrame(rows, columns=["unique_id", "model", "n", "hit_rate", "statistic", "pvalue"])
+    one = one[one["y"].notna() & one["y_pred"].notna()]
+    up_y = (one["y"] - one["y_last"]).to_numpy() > 0
+    up_x = (one["y_pred"] - one["y_last"]).to_numpy() > 0
+    frame = pd.DataFrame({"unique_id": one["unique_id"].to_numpy(), "model": one["model"].to_numpy(),
+                          "hit": (up_y == up_x).astype(float), "py": up_y.astype(float), "px": up_x.astype(float)})
+    g = frame.groupby(["unique_id", "model"], sort=True)
+    shares = g[["hit", "py", "px"]].mean()
+    n = g.size().to_numpy().astype(float)
+    hit, py, px = (shares[c].to_numpy() for c in ("hit", "py", "px"))
+    p_star = py * px + (1 - py) * (1 - px)
+    v_p = p_star * (1 - p_star) / n
+    v_star = ((2 * py - 1) ** 2 * px * (1 - px) / n + (2 * px - 1) ** 2 * py * (1 - py) / n
+              + 4 * py * px * (1 - py) * (1 - px) / n**2)
+    denom = v_p - v_star
+    defined = (px > 0) & (px < 1) & (py > 0) & (py < 1) & (denom > 0) & (n >= 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.where(defined, (hit - p_star) / np.sqrt(np.where(defined, denom, 1.0)), np.nan)
+    out = shares.index.to_frame(index=False)
+    out["n"] = n.astype(int)
+    out["hit_rate"] = np.where(n >= 2, hit, np.nan)
+    out["statistic"] = stat
+    out["pvalue"] = np.where(defined, stats.norm.sf(np.nan_to_num(stat)), np.nan)
+    return out[columns]
 
 
 def mcs_table(forecasts: pd.DataFrame, alpha: float = 0.1, seed: int = 0, loss: str = "squared") -> pd.DataFrame:
     """Model Confidence Set on each series, from per-origin losses.
 
     The bootstrap block is as long as the origins overlap (at least
-    ``ceil(T ** (1/3))``). Returns ``unique_id, model, pvalue, included``.
+    ``ceil(T ** (1/3))``); series with the same number of origins and block
+    are computed together (:func:`tsbench.stats.model_confidence_sets`), with
+    the same resamples as one at a time. Returns ``unique_id, model, pvalue, included``.
     """
     losses = origin_losses(forecasts, loss)
-    rows = []
-    for uid, block in losses.groupby(level="unique_id", sort=True):
-        if len(block) < 2:
-            continue
-        block_size = max(overlap_of(forecasts, uid), math.ceil(len(block) ** (1 / 3)))
-        res = model_confidence_set(block.reset_index(drop=True), alpha=alpha, block_size=block_size, seed=seed)
-        for model, p in res.pvalues.items():
-            rows.append({"unique_id": uid, "model": model, "pvalue": p, "included": model in res.included})
-    return pd.DataFrame(rows, columns=["unique_id", "model", "pvalue", "included"])
+    columns = ["unique_id", "model", "pvalue", "included"]
+    n_of = losses.groupby(level="unique_id", sort=False).size()
+    n_of = n_of[n_of >= 2]
+    if n_of.empty:
+        return pd.DataFrame(columns=columns)
+    losses = losses[losses.index.get_level_values("unique_id").isin(n_of.index)]
+    lap = overlaps(forecasts).reindex(n_of.index)
+    blocks = pd.Series([max(int(lap[u]), math.ceil(n_of[u] ** (1 / 3))) for u in n_of.index], index=n_of.index)
+    key = pd.Series([f"{n_of[u]}:{blocks[u]}" for u in n_of.index], index=n_of.index)
+    models = [str(c) for c in losses.columns]
+    parts = []
+    for _, uids, values in _loss_blocks(losses, key):
+        pvalues = model_confidence_sets(values, block_size=int(blocks[uids[0]]), seed=seed)
+        parts.append(pd.DataFrame({"unique_id": np.repeat(uids, len(models)), "model": np.tile(models, len(uids)),
+                                   "pvalue": pvalues.ravel()}))
+    table = pd.concat(parts, ignore_index=True)
+    order = {u: i for i, u in enumerate(sorted(table["unique_id"].unique()))}
+    table = table.iloc[np.argsort(table["unique_id"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
+    table["included"] = table["pvalue"] >= alpha
+    return table[columns]
 
 
 @dataclass(frozen=True)

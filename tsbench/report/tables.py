@@ -10,6 +10,7 @@ import pandas as pd
 from tsbench.metrics.registry import get_metric, is_metric
 
 __all__ = [
+    "TEST_COLUMNS",
     "leaderboard",
     "leaderboard_markdown",
     "dataset_of",
@@ -21,6 +22,7 @@ __all__ = [
     "frame_markdown",
     "period_table",
     "period_markdown",
+    "period_skill_table",
 ]
 
 
@@ -65,21 +67,31 @@ def leaderboard(
 
 
 def leaderboard_markdown(
-    table: pd.DataFrame, title: str | None = None, scales: Mapping[str, str] | None = None,
+    table: pd.DataFrame,
+    title: str | None = None,
+    scales: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
+    verdict: str | None = None,
+    tests_note: str | None = None,
 ) -> str:
     """The leaderboard as a Markdown table; the baseline is marked with ``*``.
 
     ``scales`` (metric -> scale, e.g. ``{"mae": "price"}``) labels each metric
-    column with the scale it was scored on. A model whose ``coverage`` is below
-    1 (its ``scored`` column) shows it next to its series count (``4 (97% of origins)``). ``notes`` are
-    added under the table (e.g. how trading metrics were annualised).
+    column with the scale it was scored on. A model whose ``scored`` share of
+    origins is below 1 shows it next to its series count (``4 (97% of origins)``).
+    The test columns (``mean_rank``, ``rank_vs_best``, ``dm_better``,
+    ``dm_worse``, ``in_mcs``) follow the metrics when the table has them;
+    ``verdict`` is printed above the table, ``tests_note`` (what the test
+    columns mean) and ``notes`` (e.g. how trading metrics were annualised) below it.
     """
     metric_cols = [c for c in table.columns if is_metric(c)]
+    test_cols = [c for c in TEST_COLUMNS if c in table.columns]
     extra = list(notes)
     scales = scales or {}
-    header = ["model", "series", *(f"{c} [{scales[c]}]" if c in scales else c for c in metric_cols)]
+    header = ["model", "series", *(f"{c} [{scales[c]}]" if c in scales else c for c in metric_cols), *test_cols]
     lines = [f"## {title}", ""] if title else []
+    if verdict:
+        lines += [verdict, ""]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, row in table.iterrows():
         name = f"{row['model']} *" if row["baseline"] else str(row["model"])
@@ -87,25 +99,38 @@ def leaderboard_markdown(
         if "scored" in table.columns and row["scored"] < 1.0:
             series += f" ({_percent(row['scored'])} of origins)"
         cells = [name, series] + [_fmt(row[c]) for c in metric_cols]
+        cells += [_test_cell(row[c]) for c in test_cols]
         lines.append("| " + " | ".join(cells) + " |")
-    notes = []
+    below = []
     if table["baseline"].any():
-        notes.append("`*` baseline.")
+        below.append("`*` baseline.")
     if "complete" in table.columns and not table["complete"].all():
         missing = table.loc[~table["complete"], "model"].tolist()
-        notes.append(f"Incomplete (failed cells, see failures.json, or forecasts with NaN/inf that were not "
+        below.append(f"Incomplete (failed cells, see failures.json, or forecasts with NaN/inf that were not "
                      f"scored, see manifest.json 'nonfinite'): {', '.join(map(str, missing))}.")
     arrows = ", ".join(get_metric(c).goal or f"{c} {'higher' if get_metric(c).higher_is_better else 'lower'} is better"
                        for c in metric_cols)
-    notes.append(f"Mean over series of each metric over all steps; {arrows}.")
+    below.append(f"Mean over series of each metric over all steps; {arrows}.")
     if scales:
-        notes.append("Scale of each metric in brackets: the values it was computed on.")
-    return "\n".join(lines + [""] + notes + extra) + "\n"
+        below.append("Scale of each metric in brackets: the values it was computed on.")
+    if test_cols and tests_note:
+        below.append(tests_note)
+    return "\n".join(lines + [""] + below + extra) + "\n"
 
 
 def _percent(share: float) -> str:
     # never round a partial coverage up to 100%
     return f"{np.floor(share * 1000) / 10:g}%"
+
+
+#: The columns :func:`tsbench.report.significance.leaderboard_with_tests` adds, in the order shown.
+TEST_COLUMNS = ("mean_rank", "rank_vs_best", "dm_better", "dm_worse", "in_mcs")
+
+
+def _test_cell(value) -> str:
+    if isinstance(value, str) or pd.isna(value):
+        return value if isinstance(value, str) else "—"
+    return str(int(value)) if float(value).is_integer() else f"{value:.3g}"
 
 
 def _fmt(value) -> str:
@@ -256,3 +281,26 @@ def period_markdown(by_period: pd.DataFrame, metric_order: Sequence[str] | None 
         lines.append("")
     lines.append("Mean over series of each metric over all steps, for the origins whose cutoff falls in the period.")
     return "\n".join(lines) + "\n"
+
+
+def period_skill_table(by_period: pd.DataFrame, metric: str, baseline: str) -> pd.DataFrame:
+    """Skill of ``metric`` against ``baseline`` in each period: rows models, columns periods.
+
+    As in :func:`relative_table`: the geometric mean over series of
+    ``metric(model) / metric(baseline)`` within the period, then ``1 - ratio``
+    (``ratio - 1`` where higher is better). Empty when the metric or the
+    baseline has no by-period values.
+    """
+    rows = by_period[by_period["metric"] == metric]
+    if rows.empty or baseline not in set(rows["model"]):
+        return pd.DataFrame()
+    order = list(dict.fromkeys(rows["period"]))
+    wide = rows.pivot_table(index=["period", "unique_id"], columns="model", values="value", aggfunc="first")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = wide.div(wide[baseline], axis=0)
+        logs = np.log(ratios.where((ratios > 0) & np.isfinite(ratios)))
+    ratio = np.exp(logs.groupby(level="period").mean()).T
+    skill = ratio - 1 if get_metric(metric).higher_is_better else 1 - ratio
+    skill = skill.reindex(columns=[p for p in order if p in skill.columns])
+    skill.index.name, skill.columns.name = "model", None
+    return skill

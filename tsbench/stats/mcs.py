@@ -9,7 +9,7 @@ import pandas as pd
 
 from tsbench.errors import DataError
 
-__all__ = ["MCSResult", "model_confidence_set", "block_bootstrap_indices"]
+__all__ = ["MCSResult", "model_confidence_set", "model_confidence_sets", "block_bootstrap_indices"]
 
 
 @dataclass(frozen=True)
@@ -123,3 +123,82 @@ def _step(mean: np.ndarray, boot: np.ndarray, statistic: str) -> tuple[float, in
     np.fill_diagonal(t, 0.0)
     t_boot = np.abs(dboot / sd).max(axis=(1, 2))
     return float(np.mean(t_boot >= np.abs(t).max())), int(np.argmax(t.max(axis=1)))
+
+
+def model_confidence_sets(
+    values: np.ndarray,
+    block_size: int | None = None,
+    replications: int = 1000,
+    seed: int = 0,
+    chunk: int | None = None,
+) -> np.ndarray:
+    """MCS p-values of many problems of the same shape at once, with the range statistic.
+
+    Gives the p-values :func:`model_confidence_set` (``statistic="R"``) gives
+    for each ``values[s]`` on its own, with the same bootstrap resamples, but
+    without a Python loop per problem: the pairwise statistics and their
+    bootstrap standard deviations do not depend on which models are still in
+    the set, so each elimination step only masks the models already removed.
+
+    Parameters
+    ----------
+    values
+        Losses of shape ``(S, T, M)``: ``S`` problems (e.g. series), ``T``
+        periods, ``M`` models; no NaN.
+    block_size, replications, seed
+        As for :func:`model_confidence_set`.
+    chunk
+        Problems handled together; by default as many as keep ``chunk * replications * M * M``
+        near two million floats (16 MB per temporary array).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(S, M)``: the MCS p-value of each model in each problem; a
+        model is in the set at level ``alpha`` when its p-value is at least ``alpha``.
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 3 or values.shape[1] < 2 or values.shape[2] < 1 or np.isnan(values).any():
+        raise DataError(f"expected losses of shape (S, T >= 2, M >= 1) without NaN, got shape {values.shape}.")
+    s, n, m = values.shape
+    block = block_size or max(1, int(np.ceil(n ** (1 / 3))))
+    idx = block_bootstrap_indices(n, block, replications, seed)
+    chunk = chunk or max(1, 2_000_000 // (replications * m * m))
+    out = np.ones((s, m))
+    for lo in range(0, s, chunk):
+        out[lo:lo + chunk] = _range_pvalues(values[lo:lo + chunk], idx)
+    return out
+
+
+def _range_pvalues(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """MCS p-values (range statistic) of a chunk of problems ``(S, T, M)`` under bootstrap indices ``idx``."""
+    tiny = np.finfo(float).tiny
+    s, _, m = values.shape
+    mean = values.mean(axis=1)                                      # (S, M)
+    boot = values[:, idx].mean(axis=2) - mean[:, None, :]           # (S, B, M)
+    first, second = np.triu_indices(m, k=1)                         # each unordered pair once: |t_ij| = |t_ji|
+    dbar = mean[:, :, None] - mean[:, None, :]                      # (S, M, M)
+    dboot = boot[:, :, first] - boot[:, :, second]                  # (S, B, P)
+    sd_pair = np.sqrt(np.maximum((dboot**2).mean(axis=1), tiny))    # (S, P)
+    sd = np.ones((s, m, m))
+    sd[:, first, second] = sd_pair
+    sd[:, second, first] = sd_pair
+    t = dbar / sd
+    t[:, np.arange(m), np.arange(m)] = 0.0
+    t_boot_all = np.abs(dboot / sd_pair[:, None, :])                # (S, B, P)
+    alive = np.ones((s, m), dtype=bool)
+    rows = np.arange(s)
+    pvalues = np.ones((s, m))
+    running = np.zeros(s)
+    for _ in range(m - 1):
+        pair = alive[:, :, None] & alive[:, None, :]                # (S, M, M)
+        live = pair[:, first, second]                               # (S, P)
+        t_boot = np.where(live[:, None, :], t_boot_all, 0.0).max(axis=2)
+        stat = np.where(pair, np.abs(t), 0.0).max(axis=(1, 2))
+        p = (t_boot >= stat[:, None]).mean(axis=1)
+        worst = np.where(pair, t, -np.inf).max(axis=2)
+        worst = np.where(alive, worst, -np.inf).argmax(axis=1)
+        running = np.maximum(running, p)                            # p-values are the running maximum
+        pvalues[rows, worst] = running
+        alive[rows, worst] = False
+    return pvalues
