@@ -17,10 +17,12 @@ from tsbench.engine.executors import make_executor
 from tsbench.engine.manifest import build_manifest
 from tsbench.engine.origins import first_cutoffs, plan_backtest, standardize
 from tsbench.engine.store import RunStore, collect, write_atomic, write_json
+from tsbench.engine.tuning import attach_tuners, make_tuner
 from tsbench.experiment import ResolvedExperiment, resolve_experiment
 from tsbench.metrics.plan import metric_scales, precheck_metrics
 from tsbench.metrics.scoring import empty_metrics, metrics_by_period, score
 from tsbench.report.tables import leaderboard, leaderboard_markdown, period_markdown, period_table
+from tsbench.report.tuning import with_tuning_cost
 
 __all__ = ["RunResult", "run_experiment", "run_dir_for"]
 
@@ -128,6 +130,10 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
                                 [f.refit_every for f in experiment.forecasters], experiment.quantiles,
                                 experiment.seed, fallbacks=resolved.fallbacks, series_plans=series_plans)
     store = RunStore(run_dir)
+    bt = experiment.backtest  # searches are journaled beside the cells, so --fresh forgets them too
+    cells = attach_tuners(cells, {name: make_tuner(spec, budget, bt.horizon, bt.min_train, experiment.seed,
+                                                   str(store.cells_dir / "tuning"))
+                                  for name, (spec, budget) in resolved.tuning.items()})
     if fresh:
         store.reset()
     store.clean()
@@ -147,11 +153,13 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     by_period = (metrics_by_period(forecasts, panel, levels, targets, metric_plans, experiment.periods)
                  if len(forecasts) else None)
     models = [f.name for f in experiment.forecasters]
-    board = leaderboard(metrics, names, experiment.baseline, models, n_series=len(series_plans))
+    records = store.records(keys)
+    board = with_tuning_cost(leaderboard(metrics, names, experiment.baseline, models, n_series=len(series_plans)),
+                             records)
     timing = {"wall_time": time.perf_counter() - started, "execute_time": execute_time,
               "cells_computed": len(todo) - len(failures), "cells_reused": len(cells) - len(todo),
               "cells_failed": len(failures), "finished": dt.datetime.now().isoformat(timespec="seconds")}
-    manifest = build_manifest(experiment, digest, infos, store.records(keys), failures, executor, timing)
+    manifest = build_manifest(experiment, digest, infos, records, failures, executor, timing)
     manifest["metric_scales"] = scales
     _write_outputs(run_dir, experiment, metrics, board, manifest, failures, scales)
     _write_periods(run_dir, experiment, by_period, names)

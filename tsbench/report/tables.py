@@ -65,12 +65,14 @@ def leaderboard_markdown(
     """
     metric_cols = [c for c in table.columns if is_metric(c)]
     scales = scales or {}
-    header = ["model", "series", *(f"{c} [{scales[c]}]" if c in scales else c for c in metric_cols)]
+    cost_cols = [c for c in ("tune_trials", "tune_cpu_s") if c in table.columns]  # see tsbench.report.tuning
+    header = ["model", "series", *(f"{c} [{scales[c]}]" if c in scales else c for c in metric_cols), *cost_cols]
     lines = [f"## {title}", ""] if title else []
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, row in table.iterrows():
         name = f"{row['model']} *" if row["baseline"] else str(row["model"])
         cells = [name, str(row["series"])] + [_fmt(row[c]) for c in metric_cols]
+        cells += [str(int(row[c])) if c == "tune_trials" else f"{row[c]:.1f}" for c in cost_cols]
         lines.append("| " + " | ".join(cells) + " |")
     notes = []
     if table["baseline"].any():
@@ -83,6 +85,8 @@ def leaderboard_markdown(
     notes.append(f"Mean over series of each metric over all steps; {arrows}.")
     if scales:
         notes.append("Scale of each metric in brackets: the values it was computed on.")
+    if cost_cols:
+        notes.append("tune_trials, tune_cpu_s: trials searched and CPU seconds spent tuning, over all blocks and series.")
     return "\n".join(lines + [""] + notes) + "\n"
 
 
