@@ -187,8 +187,9 @@ def _search(tuner: Tuner, model, defaults: dict, train, block: int, storage) -> 
     if (left_trials or 0) > 0 or (left_seconds or 0) > 0:
         study.optimize(lambda trial: _objective(optuna, trial, tuner, model, folds),
                        n_trials=left_trials, timeout=left_seconds, catch=(Exception,), gc_after_trial=False)
+    skipped = set(study.user_attrs.get("interrupted", []))
     trials = [_trial_record(optuna, t, tuner.space) for t in study.get_trials(deepcopy=False)
-              if t.state.is_finished()]
+              if t.state.is_finished() and t.number not in skipped]
     done = [t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.COMPLETE]
     chosen = decode(study.best_trial.params, tuner.space) if done else {}
     end = train[DS].max()
@@ -206,11 +207,19 @@ def _left(tuner: Tuner, finished: list) -> tuple[int | None, float | None]:
 
 
 def _close_interrupted(optuna, study) -> list:
-    """Mark trials left running by a stopped run as failed; return the finished ones."""
+    """Close the trials a stopped run left running; return the finished trials that count against the budget.
+
+    An interrupted trial is marked failed and listed in the study's
+    ``interrupted`` attribute: it never ran to the end, so it is tried again.
+    """
     state = optuna.trial.TrialState
+    interrupted = list(study.user_attrs.get("interrupted", []))
     for t in study.get_trials(deepcopy=False, states=(state.RUNNING, state.WAITING)):
         study.tell(t.number, state=state.FAIL)
-    return [t for t in study.get_trials(deepcopy=False) if t.state.is_finished()]
+        interrupted.append(t.number)
+    if interrupted:
+        study.set_user_attr("interrupted", interrupted)
+    return [t for t in study.get_trials(deepcopy=False) if t.state.is_finished() and t.number not in interrupted]
 
 
 def _objective(optuna, trial, tuner: Tuner, model, folds) -> float:
