@@ -166,7 +166,8 @@ def _optuna():
     except ImportError:
         raise PluginError("tuning needs the optuna package, which is not installed. "
                           "Install it with: pip install 'tsbench[tune]'") from None
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # a failed trial is recorded with its error (see _objective), not logged with its traceback
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     return optuna
 
 
@@ -226,10 +227,16 @@ def _objective(optuna, trial, tuner: Tuner, model, folds) -> float:
     params = {name: _suggest(trial, name, r) for name, r in tuner.space.items()}
     candidate = _build(model, decode(params, tuner.space))
     score = math.nan
-    for k, score in enumerate(inner_scores(candidate, folds, tuner.metric)):
-        trial.report(score, k)
-        if k < len(folds) - 1 and trial.should_prune():
-            raise optuna.TrialPruned()
+    try:
+        for k, score in enumerate(inner_scores(candidate, folds, tuner.metric)):
+            trial.report(score, k)
+            if k < len(folds) - 1 and trial.should_prune():
+                raise optuna.TrialPruned()
+    except optuna.TrialPruned:
+        raise
+    except Exception as exc:  # the trial fails and the search goes on; its record says why
+        trial.set_user_attr("error", f"{type(exc).__name__}: {exc}"[:300])
+        raise
     return score
 
 
@@ -308,5 +315,5 @@ def _trial_record(optuna, trial, space: dict) -> dict:
     pruned = trial.state == optuna.trial.TrialState.PRUNED
     value = trial.value if not pruned else (trial.intermediate_values.get(trial.last_step) if trial.intermediate_values else None)
     return {"number": trial.number, "params": decode(trial.params, space), "score": value,
-            "state": trial.state.name.lower(), "pruned": pruned,
+            "state": trial.state.name.lower(), "pruned": pruned, "error": trial.user_attrs.get("error"),
             "seconds": trial.duration.total_seconds() if trial.duration is not None else None}
