@@ -117,18 +117,21 @@ def test_a_stopped_search_resumes_from_its_journal(tmp_path):
     panel = synthetic_panel(1, 80, seed=2)
     plan = InnerPlan(origins=4, step=2, horizon=2, refit_every=2, min_train=20)
     space = {"window": {"type": "int", "low": 1, "high": 30}}
+    # a run stopped after three trials left them (and only finished trials) in its journal
     short = Tuner(space, 3, None, plan, "mae", pruner="median", seed=1, storage_dir=str(tmp_path))
-    short.start("cell").model_for(MovingAverage(), panel, 0)
-    # a trial left running by a process that was killed
+    first = short.start("cell")
+    first.model_for(MovingAverage(), panel, 0)
     journal = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(str(tmp_path / "cell.journal")))
-    optuna.load_study(study_name="block-0", storage=journal).ask()
+    stored = optuna.load_study(study_name="block-0", storage=journal)
+    assert len(stored.get_trials()) == 3 and stored.user_attrs["default_score"] == first.blocks[0]["default_score"]
     full = Tuner(space, 6, None, plan, "mae", pruner="median", seed=1, storage_dir=str(tmp_path))
     session = full.start("cell")
     session.model_for(MovingAverage(), panel, 0)
     record = session.blocks[0]
-    assert record["resumed_trials"] == 3  # the interrupted trial is closed and does not count
-    assert [t["number"] for t in record["trials"]] == [0, 1, 2, 4, 5, 6]
-    assert all(t["state"] in ("complete", "pruned") for t in record["trials"])
+    assert record["resumed_trials"] == 3
+    assert record["trials"][:3] == first.blocks[0]["trials"]  # kept, not run again
+    assert len(record["trials"]) == 6 and all(t["state"] in ("complete", "pruned") for t in record["trials"])
+    assert len({t["params"]["window"] for t in record["trials"]}) > 3  # the resumed sampler drew new values
     again = full.start("cell")
     again.model_for(MovingAverage(), panel, 0)  # a finished search only reads its journal
     assert again.blocks[0]["trials"] == record["trials"] and again.blocks[0]["resumed_trials"] == 6

@@ -172,30 +172,40 @@ def _optuna():
 
 
 def _search(tuner: Tuner, model, defaults: dict, train, block: int, storage) -> dict:
-    """Run (or resume) the search of one block and return its record."""
+    """Run (or resume) the search of one block and return its record.
+
+    The search itself runs in memory; each trial is appended to the journal
+    (``storage``) in one write once it has finished, so the journal costs one
+    small write per trial and holds finished trials only. A resumed search
+    starts from the finished trials of the journal.
+    """
     optuna = _optuna()
     wall, cpu = time.perf_counter(), time.process_time()
     folds = inner_folds(train, tuner.plan)
-    higher = get_metric(tuner.metric).higher_is_better
-    study = optuna.create_study(study_name=f"block-{block}", storage=storage, load_if_exists=True,
-                                direction="maximize" if higher else "minimize", pruner=_pruner(optuna, tuner))
-    finished = _close_interrupted(optuna, study)
+    direction = "maximize" if get_metric(tuner.metric).higher_is_better else "minimize"
+    journal = None if storage is None else optuna.create_study(
+        study_name=f"block-{block}", storage=storage, load_if_exists=True, direction=direction)
+    finished = [] if journal is None else [t for t in journal.get_trials(deepcopy=False) if t.state.is_finished()]
     # a resumed search draws new candidates: its sampler is seeded past the trials already made
-    study.sampler = _sampler(optuna, tuner, tuner.seed + 1000 * block + len(finished))
-    if "default_score" not in study.user_attrs:
-        study.set_user_attr("default_score", _score(_build(model, defaults), folds, tuner.metric))
+    study = optuna.create_study(direction=direction, pruner=_pruner(optuna, tuner),
+                                sampler=_sampler(optuna, tuner, tuner.seed + 1000 * block + len(finished)))
+    study.add_trials(finished)
+    attrs = {} if journal is None else journal.user_attrs
+    default_score = attrs["default_score"] if "default_score" in attrs else _score(_build(model, defaults), folds,
+                                                                                     tuner.metric)
+    if journal is not None and "default_score" not in attrs:
+        journal.set_user_attr("default_score", default_score)
     left_trials, left_seconds = _left(tuner, finished)
     if (left_trials or 0) > 0 or (left_seconds or 0) > 0:
-        study.optimize(lambda trial: _objective(optuna, trial, tuner, model, folds),
-                       n_trials=left_trials, timeout=left_seconds, catch=(Exception,), gc_after_trial=False)
-    skipped = set(study.user_attrs.get("interrupted", []))
-    trials = [_trial_record(optuna, t, tuner.space) for t in study.get_trials(deepcopy=False)
-              if t.state.is_finished() and t.number not in skipped]
-    done = [t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.COMPLETE]
+        keep = [] if journal is None else [lambda _, trial: journal.add_trial(trial)]
+        study.optimize(lambda trial: _objective(optuna, trial, tuner, model, folds), n_trials=left_trials,
+                       timeout=left_seconds, catch=(Exception,), callbacks=keep, gc_after_trial=False)
+    trials = [_trial_record(optuna, t, tuner.space) for t in study.get_trials(deepcopy=False)]
+    done = [t for t in trials if t["state"] == "complete"]
     chosen = decode(study.best_trial.params, tuner.space) if done else {}
     end = train[DS].max()
     return {"block": block, "train_end": str(end.date() if hasattr(end, "date") else end), "chosen": chosen,
-            "best_score": study.best_value if done else None, "default_score": study.user_attrs["default_score"],
+            "best_score": study.best_value if done else None, "default_score": default_score,
             "resumed_trials": len(finished), "trials": trials,
             "wall_time": time.perf_counter() - wall, "cpu_time": time.process_time() - cpu}
 
@@ -205,22 +215,6 @@ def _left(tuner: Tuner, finished: list) -> tuple[int | None, float | None]:
         return max(tuner.trials - len(finished), 0), None
     spent = sum(t.duration.total_seconds() for t in finished if t.duration is not None)
     return None, max(float(tuner.seconds) - spent, 0.0)
-
-
-def _close_interrupted(optuna, study) -> list:
-    """Close the trials a stopped run left running; return the finished trials that count against the budget.
-
-    An interrupted trial is marked failed and listed in the study's
-    ``interrupted`` attribute: it never ran to the end, so it is tried again.
-    """
-    state = optuna.trial.TrialState
-    interrupted = list(study.user_attrs.get("interrupted", []))
-    for t in study.get_trials(deepcopy=False, states=(state.RUNNING, state.WAITING)):
-        study.tell(t.number, state=state.FAIL)
-        interrupted.append(t.number)
-    if interrupted:
-        study.set_user_attr("interrupted", interrupted)
-    return [t for t in study.get_trials(deepcopy=False) if t.state.is_finished() and t.number not in interrupted]
 
 
 def _objective(optuna, trial, tuner: Tuner, model, folds) -> float:
