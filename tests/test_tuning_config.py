@@ -128,3 +128,21 @@ def test_a_tuned_run_records_its_trials_shows_their_cost_and_reuses_them(tmp_pat
     result = CliRunner().invoke(app, ["tune-report", str(first.run_dir)])
     assert result.exit_code == 0, result.output
     assert "## ma" in result.output and "16 trials" in result.output and '{"window": ' in result.output
+
+
+def test_searches_choose_the_same_serially_and_in_worker_processes(tmp_path):
+    pytest.importorskip("optuna")
+    from tsbench.runner import run_experiment
+
+    tune = {"space": WINDOW, "budget": {"trials": 5}, "validation": {"origins": 5, "step": 2}}
+    chosen = []
+    for kind in ("serial", "processes"):
+        folder = tmp_path / kind
+        folder.mkdir()
+        exp = experiment(folder, [{"name": "ma", "model": "moving_average", "tune": tune}], n_series=2,
+                         executor={"kind": kind, "workers": 2} if kind == "processes" else None)
+        run = run_experiment(exp, progress=False, report=False)
+        manifest = json.loads((run.run_dir / "manifest.json").read_text())
+        chosen.append(sorted((c["series"], [(b["chosen"], [t["params"] for t in b["trials"]])
+                                            for b in c["tuning"]["blocks"]]) for c in manifest["cells"]))
+    assert chosen[0] == chosen[1]
