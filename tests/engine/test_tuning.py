@@ -166,3 +166,33 @@ def test_with_params_keeps_the_instance_when_nothing_changes():
     assert with_params(model, {"window": 5}) is model
     other = with_params(model, {"window": 6})
     assert other is not model and other.window == 6 and other.name == model.name
+
+
+@pytest.mark.parametrize("sampler", ["grid", "random"])
+def test_grid_and_random_samplers_choose_the_best_value_they_tried(sampler):
+    from tsbench.engine.inner import inner_folds, inner_scores
+
+    panel = synthetic_panel(1, 120, seed=5)
+    plan = InnerPlan(origins=30, step=1, horizon=1, refit_every=None, min_train=20)
+    space = {"window": {"type": "int", "low": 2, "high": 24, "step": 2}}  # 12 values
+    tuner = Tuner(space, 12, None, plan, "rmse", sampler=sampler, seed=0)
+    session = tuner.start("k")
+    session.model_for(MovingAverage(), panel, 0)
+    record = session.blocks[0]
+    tried = {t["params"]["window"] for t in record["trials"]}
+    assert tried <= set(range(2, 25, 2))
+    if sampler == "grid":
+        assert tried == set(range(2, 25, 2))  # twelve trials cover the grid of twelve
+    folds = inner_folds(panel, plan)
+    by_hand = {w: list(inner_scores(MovingAverage(w), folds, "rmse"))[-1] for w in tried}
+    assert record["chosen"]["window"] == min(by_hand, key=by_hand.get)
+    assert record["best_score"] == pytest.approx(min(by_hand.values()))
+
+
+def test_a_seconds_budget_runs_trials_until_its_time_is_spent():
+    panel = synthetic_panel(1, 80, seed=6)
+    plan = InnerPlan(origins=4, step=2, horizon=2, refit_every=None, min_train=20)
+    tuner = Tuner({"window": {"type": "int", "low": 1, "high": 30}}, None, 0.3, plan, "mae", seed=0)
+    session = tuner.start("k")
+    session.model_for(MovingAverage(), panel, 0)
+    assert len(session.blocks[0]["trials"]) >= 1 and session.blocks[0]["chosen"]
