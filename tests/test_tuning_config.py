@@ -46,6 +46,8 @@ def raw(tmp_path, tune: dict, model: str = "moving_average", shared: dict | None
      r"forecasters\.1\.tune\.metric \(ma\): expected a point metric .* got 'pinball'"),
     ({"space": {"learning_rate": {"type": "float", "low": 0.01, "high": 0.1}}, "budget": {"trials": 5},
       "sampler": "grid"}, None),
+    ({"space": WINDOW, "budget": {"trials": 5}, "sampler": "grid", "parallel": 2},
+     r"forecasters\.1\.tune\.parallel \(ma\): the grid sampler walks one grid in one search"),
 ])
 def test_bad_tune_sections_are_named_before_any_work(tmp_path, tune, message):
     if message is None:  # the grid sampler needs steps for floats (checked on lightgbm's learning_rate)
@@ -130,11 +132,11 @@ def test_a_tuned_run_records_its_trials_shows_their_cost_and_reuses_them(tmp_pat
     assert "## ma" in result.output and "16 trials" in result.output and '{"window": ' in result.output
 
 
-def test_searches_choose_the_same_serially_and_in_worker_processes(tmp_path):
+def test_split_searches_run_ahead_in_the_executor_and_choose_the_same_serially_and_in_processes(tmp_path):
     pytest.importorskip("optuna")
     from tsbench.runner import run_experiment
 
-    tune = {"space": WINDOW, "budget": {"trials": 5}, "validation": {"origins": 5, "step": 2}}
+    tune = {"space": WINDOW, "budget": {"trials": 5}, "validation": {"origins": 5, "step": 2}, "parallel": 2}
     chosen = []
     for kind in ("serial", "processes"):
         folder = tmp_path / kind
@@ -143,6 +145,10 @@ def test_searches_choose_the_same_serially_and_in_worker_processes(tmp_path):
                          executor={"kind": kind, "workers": 2} if kind == "processes" else None)
         run = run_experiment(exp, progress=False, report=False)
         manifest = json.loads((run.run_dir / "manifest.json").read_text())
+        blocks = [b for c in manifest["cells"] for b in c["tuning"]["blocks"]]
+        # the two shards (3 + 2 trials) ran before the cell, which found them all in its journal
+        assert all(b["resumed_trials"] == 5 and [t["shard"] for t in b["trials"]] == [0, 0, 0, 1, 1] for b in blocks)
+        assert all(b["cpu_time"] > 0 and b["default_score"] is not None for b in blocks)
         chosen.append(sorted((c["series"], [(b["chosen"], [t["params"] for t in b["trials"]])
                                             for b in c["tuning"]["blocks"]]) for c in manifest["cells"]))
     assert chosen[0] == chosen[1]

@@ -175,6 +175,8 @@ class TuneSpec(_Strict):
     sampler: Literal["tpe", "random", "grid"] = "tpe"
     pruner: Literal["none", "median", "halving"] = "none"
     tune_every: PositiveInt = 1
+    #: Independent searches a block's budget is split into, run in parallel by the executor.
+    parallel: PositiveInt = 1
 
 
 class ExperimentTuneSpec(_Strict):

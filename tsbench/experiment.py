@@ -165,6 +165,9 @@ def _check_search(tune: TuneSpec, key: str, name: str) -> None:
     if metric.required() - INNER_METRIC_INPUTS:
         raise ConfigError(f"{key}.metric ({name}): {tune.metric!r} needs {sorted(metric.required())}, which "
                           "the inner validation cannot give; use mae, rmse or mase.")
+    if tune.sampler == "grid" and tune.parallel > 1:
+        raise ConfigError(f"{key}.parallel ({name}): the grid sampler walks one grid in one search; "
+                          "use parallel: 1, or sampler tpe or random to split the search.")
     if tune.sampler == "grid":
         loose = [p for p, r in tune.space.items() if r.type == "float" and r.step is None]
         if loose:

@@ -17,7 +17,7 @@ from tsbench.engine.executors import make_executor
 from tsbench.engine.manifest import build_manifest
 from tsbench.engine.origins import first_cutoffs, plan_backtest, standardize
 from tsbench.engine.store import RunStore, collect, write_atomic, write_json
-from tsbench.engine.tuning import attach_tuners, make_tuner
+from tsbench.engine.tuning import attach_tuners, make_tuner, run_searches
 from tsbench.experiment import ResolvedExperiment, resolve_experiment
 from tsbench.metrics.plan import metric_scales, precheck_metrics
 from tsbench.metrics.scoring import empty_metrics, metrics_by_period, score
@@ -143,6 +143,7 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     executor = make_executor(experiment.executor)
     log.info("executor: %s", executor.describe())
     t0 = time.perf_counter()
+    run_searches(executor, todo)  # split searches run ahead of their cells, which read them back
     failures = _execute(executor, todo, store, progress, total=len(cells), already=len(cells) - len(todo))
     execute_time = time.perf_counter() - t0
     keys = {c.key for c in cells}

@@ -16,25 +16,25 @@ only here, when a search runs.
 from __future__ import annotations
 
 import json
-import math
+import logging
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+import pandas as pd
 
-from tsbench.engine.cells import Cell, cell_key
-from tsbench.engine.inner import InnerPlan, check_inner_lengths, inner_folds, inner_scores
-from tsbench.errors import PluginError
+from tsbench.engine.cells import Cell, cell_key, fill_unset_params
+from tsbench.engine.inner import InnerPlan, check_inner_lengths, inner_folds
+from tsbench.engine.search import decode, run_shard
+from tsbench.forecasters.base import clone
 from tsbench.metrics.registry import get_metric
-from tsbench.panel import DS
+from tsbench.panel import DS, iter_series
 
-__all__ = ["Tuner", "TuningSession", "make_tuner", "attach_tuners", "grid_of", "with_params"]
+__all__ = ["Tuner", "TuningSession", "SearchTask", "make_tuner", "attach_tuners", "with_params", "search_tasks",
+           "run_search_task", "run_searches"]
 
-#: Optuna's names for the samplers and pruners an experiment file may ask for.
-SAMPLERS = ("tpe", "random", "grid")
-PRUNERS = ("none", "median", "halving")
+log = logging.getLogger("tsbench")
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,9 @@ class Tuner:
     ``space`` maps each parameter to its range as a plain mapping (``type``,
     ``low``, ``high``, ``step``, ``log``, ``choices``). ``storage_dir`` is the
     folder of the search journals; None keeps the searches in memory (no resuming).
+    ``parallel`` splits each block's budget into that many independent searches
+    (shards, each seeded on its own), which :func:`run_searches` runs as tasks of
+    the experiment's executor; the block's choice is the best trial of all.
     """
 
     space: dict[str, dict]
@@ -56,6 +59,7 @@ class Tuner:
     tune_every: int = 1
     seed: int = 0
     storage_dir: str | None = None
+    parallel: int = 1
 
     def start(self, key: str) -> TuningSession:
         """A fresh session for one run of the cell ``key``."""
@@ -65,7 +69,23 @@ class Tuner:
         """Everything that changes what a search chooses (part of the cell key)."""
         return {"space": self.space, "trials": self.trials, "seconds": self.seconds, "plan": vars(self.plan),
                 "metric": self.metric, "sampler": self.sampler, "pruner": self.pruner,
-                "tune_every": self.tune_every, "seed": self.seed}
+                "tune_every": self.tune_every, "seed": self.seed, "parallel": self.parallel}
+
+    def tuned_blocks(self, cell: Cell) -> list[int]:
+        """The refit blocks of ``cell`` whose parameters are searched."""
+        n = max(len(p.blocks) for p in cell.series_plans.values())
+        return [b for b in cell.blocks if b < n and b % self.tune_every == 0]
+
+    def storage(self, key: str):
+        """The journal of the searches of cell ``key`` (None without a ``storage_dir``)."""
+        if self.storage_dir is None:
+            return None
+        from optuna.storages import JournalStorage
+        from optuna.storages.journal import JournalFileBackend
+
+        folder = Path(self.storage_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        return JournalStorage(JournalFileBackend(str(folder / f"{key}.journal")))
 
 
 def make_tuner(spec, budget, horizon: int, min_train: int, seed: int, storage_dir: str | None = None) -> Tuner:
@@ -79,7 +99,7 @@ def make_tuner(spec, budget, horizon: int, min_train: int, seed: int, storage_di
                      refit_every=None if val.refit_every == "once" else int(val.refit_every), min_train=int(min_train))
     space = {name: r.model_dump(exclude_none=True) for name, r in spec.space.items()}
     return Tuner(space, budget.trials, budget.seconds, plan, spec.metric, spec.sampler, spec.pruner,
-                 int(spec.tune_every), int(seed), storage_dir)
+                 int(spec.tune_every), int(seed), storage_dir, int(spec.parallel))
 
 
 def attach_tuners(cells: list[Cell], tuners: dict[str, Tuner]) -> list[Cell]:
@@ -138,7 +158,7 @@ class TuningSession:
             self.defaults = model.get_params()
         if block % self.tuner.tune_every:
             return model
-        record = _search(self.tuner, model, self.defaults, train, block, self._storage())
+        record = search_block(self.tuner, model, self.defaults, train, block, self.tuner.storage(self.key))
         self.blocks.append(record)
         return with_params(model, record["chosen"])
 
@@ -149,165 +169,91 @@ class TuningSession:
                 "cpu_time": sum(b["cpu_time"] for b in self.blocks),
                 "wall_time": sum(b["wall_time"] for b in self.blocks), "blocks": self.blocks}
 
-    def _storage(self):
-        if self.tuner.storage_dir is None:
-            return None
-        from optuna.storages import JournalStorage
-        from optuna.storages.journal import JournalFileBackend
 
-        folder = Path(self.tuner.storage_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        return JournalStorage(JournalFileBackend(str(folder / f"{self.key}.journal")))
+def search_block(tuner: Tuner, model, defaults: dict, train: pd.DataFrame, block: int, storage) -> dict:
+    """Run (or resume, or read back) every shard of the search of ``block`` and return the block's record.
 
-
-def _optuna():
-    try:
-        import optuna
-    except ImportError:
-        raise PluginError("tuning needs the optuna package, which is not installed. "
-                          "Install it with: pip install 'tsbench[tune]'") from None
-    # a failed trial is recorded with its error (see _objective), not logged with its traceback
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    return optuna
-
-
-def _search(tuner: Tuner, model, defaults: dict, train, block: int, storage) -> dict:
-    """Run (or resume) the search of one block and return its record.
-
-    The search itself runs in memory; each trial is appended to the journal
-    (``storage``) in one write once it has finished, so the journal costs one
-    small write per trial and holds finished trials only. A resumed search
-    starts from the finished trials of the journal.
+    The choice is the best complete trial over all shards (the first shard's on
+    a tie); the cost adds up what every shard spent, wherever it ran.
     """
-    optuna = _optuna()
-    wall, cpu = time.perf_counter(), time.process_time()
     folds = inner_folds(train, tuner.plan)
-    direction = "maximize" if get_metric(tuner.metric).higher_is_better else "minimize"
-    journal = None if storage is None else optuna.create_study(
-        study_name=f"block-{block}", storage=storage, load_if_exists=True, direction=direction)
-    finished = [] if journal is None else [t for t in journal.get_trials(deepcopy=False) if t.state.is_finished()]
-    # a resumed search draws new candidates: its sampler is seeded past the trials already made
-    study = optuna.create_study(direction=direction, pruner=_pruner(optuna, tuner),
-                                sampler=_sampler(optuna, tuner, tuner.seed + 1000 * block + len(finished)))
-    study.add_trials(finished)
-    attrs = {} if journal is None else journal.user_attrs
-    default_score = attrs["default_score"] if "default_score" in attrs else _score(_build(model, defaults), folds,
-                                                                                     tuner.metric)
-    if journal is not None and "default_score" not in attrs:
-        journal.set_user_attr("default_score", default_score)
-    left_trials, left_seconds = _left(tuner, finished)
-    if (left_trials or 0) > 0 or (left_seconds or 0) > 0:
-        keep = [] if journal is None else [lambda _, trial: journal.add_trial(trial)]
-        study.optimize(lambda trial: _objective(optuna, trial, tuner, model, folds), n_trials=left_trials,
-                       timeout=left_seconds, catch=(Exception,), callbacks=keep, gc_after_trial=False)
-    trials = [_trial_record(optuna, t, tuner.space) for t in study.get_trials(deepcopy=False)]
-    done = [t for t in trials if t["state"] == "complete"]
-    chosen = decode(study.best_trial.params, tuner.space) if done else {}
+    shards = [run_shard(tuner, model, defaults if k == 0 else None, folds, block, k, storage)
+              for k in range(tuner.parallel)]
+    trials = [t for s in shards for t in s.trials]
+    done = [t for t in trials if t["state"] == "complete" and t["score"] is not None]
+    higher = get_metric(tuner.metric).higher_is_better
+    best = (max if higher else min)(done, key=lambda t: t["score"]) if done else None
     end = train[DS].max()
-    return {"block": block, "train_end": str(end.date() if hasattr(end, "date") else end), "chosen": chosen,
-            "best_score": study.best_value if done else None, "default_score": default_score,
-            "resumed_trials": len(finished), "trials": trials,
-            "wall_time": time.perf_counter() - wall, "cpu_time": time.process_time() - cpu}
+    return {"block": block, "train_end": str(end.date() if hasattr(end, "date") else end),
+            "chosen": best["params"] if best else {}, "best_score": best["score"] if best else None,
+            "default_score": shards[0].default_score, "resumed_trials": sum(s.resumed for s in shards),
+            "trials": trials, "wall_time": sum(s.wall_time for s in shards),
+            "cpu_time": sum(s.cpu_time for s in shards)}
 
 
-def _left(tuner: Tuner, finished: list) -> tuple[int | None, float | None]:
-    if tuner.trials is not None:
-        return max(tuner.trials - len(finished), 0), None
-    spent = sum(t.duration.total_seconds() for t in finished if t.duration is not None)
-    return None, max(float(tuner.seconds) - spent, 0.0)
+@dataclass
+class SearchTask:
+    """One shard of one block's search of a cell, to run ahead of the cell in a worker."""
+
+    cell: Cell
+    block: int
+    shard: int
 
 
-def _objective(optuna, trial, tuner: Tuner, model, folds) -> float:
-    params = {name: _suggest(trial, name, r) for name, r in tuner.space.items()}
-    candidate = _build(model, decode(params, tuner.space))
-    score = math.nan
+def search_tasks(cells: list[Cell]) -> list[SearchTask]:
+    """The shards of every search of ``cells`` whose tuner splits its searches (``parallel`` > 1)."""
+    return [SearchTask(cell, b, k) for cell in cells if cell.tuner is not None and cell.tuner.parallel > 1
+            for b in cell.tuner.tuned_blocks(cell) for k in range(cell.tuner.parallel)]
+
+
+def run_search_task(task: SearchTask) -> int:
+    """Run one shard into the cell's journal; the cell reads it back when it reaches the block.
+
+    The model is the cell's forecaster as the cell prepares it, with the
+    parameters every search starts from; only the searched ones change.
+    """
+    cell = task.cell
+    model = clone(cell.forecaster)
+    fill_unset_params(model, seed=cell.seed, random_state=cell.seed, horizon=cell.horizon,
+                      quantiles=tuple(cell.quantiles))
+    train = block_rows(cell, task.block)
+    folds = inner_folds(train, cell.tuner.plan)
+    defaults = model.get_params() if task.shard == 0 else None
+    result = run_shard(cell.tuner, model, defaults, folds, task.block, task.shard, cell.tuner.storage(cell.key))
+    return len(result.trials)
+
+
+def block_rows(cell: Cell, block: int) -> pd.DataFrame:
+    """The training rows of ``block`` of every series of ``cell`` that has that block."""
+    parts = [g.iloc[cell.series_plans[str(uid)].train_slice(block)] for uid, g in iter_series(cell.panel)
+             if block < len(cell.series_plans[str(uid)].blocks)]
+    return pd.concat(parts, ignore_index=True)
+
+
+def run_searches(executor, cells: list[Cell]) -> int:
+    """Run the shards of the split searches of ``cells`` in parallel through ``executor``; return how many ran.
+
+    A shard that fails here is only logged: its cell runs it again and
+    reports any error. The executor is closed afterwards, ready for the cells.
+    """
+    tasks = search_tasks(cells)
+    if not tasks:
+        return 0
+    t0 = time.perf_counter()
     try:
-        for k, score in enumerate(inner_scores(candidate, folds, tuner.metric)):
-            trial.report(score, k)
-            if k < len(folds) - 1 and trial.should_prune():
-                raise optuna.TrialPruned()
-    except optuna.TrialPruned:
-        raise
-    except Exception as exc:  # the trial fails and the search goes on; its record says why
-        trial.set_user_attr("error", f"{type(exc).__name__}: {exc}"[:300])
-        raise
-    return score
+        for task, error in executor.map_unordered(_task_outcome, tasks, lambda task, error, trace: (task, error)):
+            if error is not None:
+                log.warning("search of %s block %d shard %d failed (%s); the cell runs it again",
+                            task.cell.key, task.block, task.shard, error)
+    finally:
+        executor.close()
+    log.info("%d search shards run in %.1fs", len(tasks), time.perf_counter() - t0)
+    return len(tasks)
 
 
-def _score(model, folds, metric: str) -> float | None:
+def _task_outcome(task: SearchTask) -> tuple[SearchTask, str | None]:
     try:
-        *_, last = inner_scores(model, folds, metric)
-    except Exception:  # defaults that fail on the inner validation score nothing; the search still runs
-        return None
-    return last if np.isfinite(last) else None
-
-
-def _build(model, params: dict):
-    new = type(model)(**{**model.get_params(), **params})
-    new.name = model.name
-    return new
-
-
-def _suggest(trial, name: str, r: dict):
-    kind = r["type"]
-    if kind == "int":
-        return trial.suggest_int(name, int(r["low"]), int(r["high"]), step=int(r.get("step", 1)), log=r.get("log", False))
-    if kind == "float":
-        return trial.suggest_float(name, r["low"], r["high"], step=r.get("step"), log=r.get("log", False))
-    return trial.suggest_categorical(name, [_label(c) for c in r["choices"]])
-
-
-def _label(choice):
-    """Optuna stores only None, bool, int, float and str: other choices (lists, mappings) as JSON text."""
-    return choice if choice is None or isinstance(choice, (bool, int, float, str)) else json.dumps(choice)
-
-
-def decode(params: dict, space: dict[str, dict]) -> dict:
-    """Parameters as the model takes them (JSON labels of categorical choices turned back into values)."""
-    out = {}
-    for name, value in params.items():
-        r = space.get(name, {})
-        if r.get("type") == "categorical":
-            value = next((c for c in r["choices"] if _label(c) == value), value)
-        elif r.get("type") == "int":
-            value = int(value)
-        out[name] = value
-    return out
-
-
-def grid_of(space: dict[str, dict]) -> dict[str, list]:
-    """Every value of each parameter for the grid sampler (floats need a ``step``)."""
-    grid = {}
-    for name, r in space.items():
-        if r["type"] == "categorical":
-            grid[name] = [_label(c) for c in r["choices"]]
-        elif r["type"] == "int":
-            grid[name] = list(range(int(r["low"]), int(r["high"]) + 1, int(r.get("step", 1))))
-        else:
-            n = int(round((r["high"] - r["low"]) / r["step"]))
-            grid[name] = [float(r["low"] + i * r["step"]) for i in range(n + 1)]
-    return grid
-
-
-def _sampler(optuna, tuner: Tuner, seed: int):
-    if tuner.sampler == "grid":
-        return optuna.samplers.GridSampler(grid_of(tuner.space), seed=seed)
-    if tuner.sampler == "random":
-        return optuna.samplers.RandomSampler(seed=seed)
-    return optuna.samplers.TPESampler(seed=seed)
-
-
-def _pruner(optuna, tuner: Tuner):
-    if tuner.pruner == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=0)
-    if tuner.pruner == "halving":
-        return optuna.pruners.SuccessiveHalvingPruner()
-    return optuna.pruners.NopPruner()
-
-
-def _trial_record(optuna, trial, space: dict) -> dict:
-    pruned = trial.state == optuna.trial.TrialState.PRUNED
-    value = trial.value if not pruned else (trial.intermediate_values.get(trial.last_step) if trial.intermediate_values else None)
-    return {"number": trial.number, "params": decode(trial.params, space), "score": value,
-            "state": trial.state.name.lower(), "pruned": pruned, "error": trial.user_attrs.get("error"),
-            "seconds": trial.duration.total_seconds() if trial.duration is not None else None}
+        run_search_task(task)
+    except Exception as exc:  # the cell will run this shard itself and report what goes wrong
+        return task, f"{type(exc).__name__}: {exc}"
+    return task, None
