@@ -196,3 +196,17 @@ def test_a_seconds_budget_runs_trials_until_its_time_is_spent():
     session = tuner.start("k")
     session.model_for(MovingAverage(), panel, 0)
     assert len(session.blocks[0]["trials"]) >= 1 and session.blocks[0]["chosen"]
+
+
+@pytest.mark.parametrize("pruner", ["median", "halving"])
+def test_pruners_stop_poor_trials_between_inner_refits(pruner):
+    panel = synthetic_panel(1, 100, seed=7)
+    plan = InnerPlan(origins=8, step=2, horizon=2, refit_every=2, min_train=20)  # four inner fits
+    tuner = Tuner({"window": {"type": "int", "low": 1, "high": 40}}, 12, None, plan, "mae", pruner=pruner, seed=0)
+    session = tuner.start("k")
+    session.model_for(MovingAverage(), panel, 0)
+    trials = session.blocks[0]["trials"]
+    pruned = [t for t in trials if t["pruned"]]
+    assert pruned and all(t["state"] == "pruned" and t["score"] is not None for t in pruned)
+    complete = [t["score"] for t in trials if t["state"] == "complete"]
+    assert session.blocks[0]["best_score"] == min(complete)
