@@ -122,6 +122,14 @@ def compare(
     console.print("Metrics are means over the series both runs scored; change = B - A.", markup=False)
 
 
+@app.command("tune-report")
+def tune_report(run_dir: Path = typer.Argument(..., help="A run folder written by `tsbench run`.")) -> None:
+    """Show the parameters each tuned forecaster chose per block and its gain over the defaults."""
+    from tsbench.report.tuning import tune_report as report_of
+
+    print(report_of(run_dir))
+
+
 @app.command()
 def validate(file: Path = typer.Argument(..., help="Experiment file (YAML).")) -> None:
     """Check an experiment file, its data and its backtest plan without fitting anything."""

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from tsbench.config import Experiment, ForecasterSpec, TradingSpec, validate_experiment
+from tsbench.config import Experiment, ForecasterSpec, TradingSpec, TuneBudget, TuneSpec, validate_experiment
+from tsbench.engine.inner import INNER_METRIC_INPUTS
 from tsbench.errors import ConfigError, PluginError, TsbenchError
 from tsbench.forecasters.registry import make_forecaster
 from tsbench.metrics.plan import MetricPlan, plan_metrics
+from tsbench.metrics.registry import get_metric, is_metric
 
 __all__ = ["ResolvedExperiment", "load_experiment", "parse_experiment", "resolve_experiment", "metric_plans_of",
            "check_plugin_lookahead"]
@@ -32,12 +34,17 @@ log = logging.getLogger("tsbench")
 
 @dataclass(frozen=True)
 class ResolvedExperiment:
-    """An experiment with what its checks built: one forecaster per spec, the fallbacks and the metric plans."""
+    """An experiment with what its checks built: one forecaster per spec, the fallbacks and the metric plans.
+
+    ``tuning`` maps each tuned forecaster's name to its ``tune`` spec and the
+    budget it searches with (its own, or the experiment's).
+    """
 
     experiment: Experiment
     forecasters: list
     fallbacks: dict
     metric_plans: list[MetricPlan]
+    tuning: dict[str, tuple[TuneSpec, TuneBudget]] = field(default_factory=dict)
 
 
 def load_experiment(path: str | Path, check_models: bool = True) -> Experiment:
@@ -66,7 +73,8 @@ def resolve_experiment(experiment: Experiment, where: str = "<experiment>") -> R
         plans = metric_plans_of(experiment)
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
-    return ResolvedExperiment(experiment, forecasters, fallbacks, plans)
+    tuning = _tuning(experiment, where)
+    return ResolvedExperiment(experiment, forecasters, fallbacks, plans, tuning)
 
 
 def metric_plans_of(experiment: Experiment) -> list[MetricPlan]:
@@ -179,3 +187,85 @@ def _trading_options(defaults: TradingSpec, overrides: dict) -> dict:
         return TradingSpec.model_validate({**defaults.model_dump(), **overrides}).model_dump()
     except ValidationError as exc:
         raise ValueError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+
+
+def _tuning(experiment: Experiment, where: str) -> dict[str, tuple[TuneSpec, TuneBudget]]:
+    """Check every ``tune`` spec against its model and the metrics; give each its budget."""
+    out = {}
+    for i, spec in enumerate(experiment.forecasters):
+        if spec.tune is None:
+            continue
+        key = f"{where}: forecasters.{i}.tune"
+        _check_space(spec, key)
+        _check_search(spec.tune, key, spec.name)
+        out[spec.name] = (spec.tune, _budget(experiment, spec, key))
+    _same_budget(experiment, out, where)
+    return out
+
+
+def _check_space(spec: ForecasterSpec, key: str) -> None:
+    if not spec.tune.space or any(r.type == "categorical" and not r.choices for r in spec.tune.space.values()):
+        raise ConfigError(f"{key}.space ({spec.name}): the search space is empty; give at least one parameter "
+                          "with values to try, e.g. space: {window: {type: int, low: 2, high: 60}}.")
+    names = list(make_forecaster(spec.name, spec.model, spec.params).get_params())
+    for param, values in spec.tune.space.items():
+        if param not in names:
+            raise ConfigError(f"{key}.space.{param} ({spec.name}): model {spec.model!r} has no parameter "
+                              f"{param!r}; its parameters are {names}.")
+        ends = values.choices if values.type == "categorical" else [values.low, values.high]
+        for value in ends:
+            value = int(value) if values.type == "int" else value
+            try:
+                make_forecaster(spec.name, spec.model, {**spec.params, param: value})
+            except TsbenchError as exc:
+                raise ConfigError(f"{key}.space.{param} ({spec.name}): the search may try {param}={value!r}, "
+                                  f"which the model refuses: {exc} Keep the space within the valid range.") from None
+
+
+def _check_search(tune: TuneSpec, key: str, name: str) -> None:
+    if not is_metric(tune.metric) or get_metric(tune.metric).kind != "point":
+        raise ConfigError(f"{key}.metric ({name}): expected a point metric (mae, rmse, mase, ...), "
+                          f"got {tune.metric!r}.")
+    metric = get_metric(tune.metric)
+    if metric.required() - INNER_METRIC_INPUTS:
+        raise ConfigError(f"{key}.metric ({name}): {tune.metric!r} needs {sorted(metric.required())}, which "
+                          "the inner validation cannot give; use mae, rmse or mase.")
+    if tune.sampler == "grid" and tune.parallel > 1:
+        raise ConfigError(f"{key}.parallel ({name}): the grid sampler walks one grid in one search; "
+                          "use parallel: 1, or sampler tpe or random to split the search.")
+    if tune.sampler == "grid":
+        loose = [p for p, r in tune.space.items() if r.type == "float" and r.step is None]
+        if loose:
+            raise ConfigError(f"{key}.sampler ({name}): the grid sampler needs a 'step' for float "
+                              f"parameter(s) {loose}, or pick sampler tpe or random.")
+
+
+def _budget(experiment: Experiment, spec: ForecasterSpec, key: str) -> TuneBudget:
+    shared = experiment.tune
+    budget = spec.tune.budget
+    if budget is None:
+        if shared.trials is None and shared.seconds is None:
+            raise ConfigError(f"{key}.budget ({spec.name}): no budget; give tune: {{budget: {{trials: 20}}}} "
+                              "here or a shared one at the top level: tune: {trials: 20}.")
+        budget = TuneBudget(trials=shared.trials, seconds=shared.seconds)
+    elif shared.budget == "same" and (shared.trials, shared.seconds) not in ((None, None), (budget.trials, budget.seconds)):
+        raise ConfigError(f"{key}.budget ({spec.name}): {_words(budget)} differs from the shared budget "
+                          f"({_words(shared)}) that 'tune: {{budget: same}}' asks every forecaster to use; drop it.")
+    if budget.trials == 0 or budget.seconds == 0:
+        raise ConfigError(f"{key}.budget ({spec.name}): a budget of {_words(budget)} searches nothing; give at "
+                          "least 1 trial (or some seconds), or drop 'tune' to use the parameters as given.")
+    return budget
+
+
+def _same_budget(experiment: Experiment, tuning: dict, where: str) -> None:
+    if experiment.tune.budget != "same":
+        return
+    budgets = {name: _words(b) for name, (_, b) in tuning.items()}
+    if len(set(budgets.values())) > 1:
+        raise ConfigError(f"{where}: tune.budget: 'same' asks every tuned forecaster to search with one budget, "
+                          f"got {budgets}; give each the same budget, or one shared budget: tune: "
+                          "{budget: same, trials: 20}.")
+
+
+def _words(budget) -> str:
+    return f"{budget.trials} trial(s)" if budget.trials is not None else f"{budget.seconds:g} second(s)"

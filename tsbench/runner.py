@@ -21,10 +21,12 @@ from tsbench.engine.manifest import build_manifest
 from tsbench.engine.progress import CellEta, format_eta, progress_bar
 from tsbench.engine.origins import first_cutoffs, plan_backtest, standardize
 from tsbench.engine.store import RunLock, RunStore, collect, write_atomic, write_json
+from tsbench.engine.tuning import attach_tuners, make_tuner, run_searches
 from tsbench.experiment import ResolvedExperiment, check_plugin_lookahead, resolve_experiment
 from tsbench.metrics.plan import metric_scales, precheck_metrics
 from tsbench.metrics.scoring import empty_metrics, metrics_by_period, score
 from tsbench.report.tables import leaderboard, leaderboard_markdown, period_markdown, period_table
+from tsbench.report.tuning import with_tuning_cost
 
 __all__ = ["RunResult", "run_experiment", "run_dir_for"]
 
@@ -197,6 +199,10 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     if check_plugins:
         check_plugin_lookahead(resolved)
     store = RunStore(run_dir)
+    bt = experiment.backtest  # searches are journaled beside the cells, so --fresh forgets them too
+    cells = attach_tuners(cells, {name: make_tuner(spec, budget, bt.horizon, bt.min_train, experiment.seed,
+                                                   str(store.cells_dir / "tuning"))
+                                  for name, (spec, budget) in resolved.tuning.items()})
     if fresh:
         store.reset()
     store.clean()
@@ -206,6 +212,7 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     executor = make_executor(experiment.executor)
     log.info("executor: %s", executor.describe())
     t0 = time.perf_counter()
+    run_searches(executor, todo)  # split searches run ahead of their cells, which read them back
     failures = _execute(executor, todo, store, progress, total=len(cells), already=len(cells) - len(todo))
     execute_time = time.perf_counter() - t0
     keys = {c.key for c in cells}
@@ -220,7 +227,8 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     coverage, nonfinite = _coverage(cells, records, forecasts)
     for model, count in nonfinite.items():
         log.warning("%s: %d forecast origin(s) with NaN or inf values were not scored", model, count)
-    board = leaderboard(metrics, names, experiment.baseline, models, n_series=len(series_plans), coverage=coverage)
+    board = with_tuning_cost(leaderboard(metrics, names, experiment.baseline, models, n_series=len(series_plans),
+                                         coverage=coverage), records)
     notes = _annualisation_notes(metric_plans, levels)
     timing = {"wall_time": time.perf_counter() - started, "execute_time": execute_time,
               "cells_computed": len(todo) - len(failures), "cells_reused": len(cells) - len(todo),

@@ -40,6 +40,7 @@ class Cell:
     quantiles: tuple[float, ...]
     seed: int
     fallback: object | None = None  # forecaster used where ``forecaster`` fails to fit or forecast
+    tuner: object | None = None  # searches the parameters at refit blocks (tsbench.engine.tuning)
 
 
 @dataclass
@@ -171,11 +172,14 @@ def _backtest(cell: Cell) -> tuple[pd.DataFrame, dict]:
     fit_time = predict_time = 0.0
     n_fits = 0
     out, fits, used = [], [], []
+    tuning = cell.tuner.start(cell.key) if cell.tuner is not None else None
     for b in cell.blocks:
         active = [uid for uid in cell.series if b < len(cell.series_plans[uid].blocks)]
         if not active:
             continue
         train = _rows(series, {u: cell.series_plans[u].train_slice(b) for u in active})
+        if tuning is not None:  # search on this block's training rows only; the choice is fitted below
+            model = tuning.model_for(model, train, b)
         t0 = time.perf_counter()
         block, reason = None, None
         try:
@@ -205,6 +209,8 @@ def _backtest(cell: Cell) -> tuple[pd.DataFrame, dict]:
             "origins": int(sum(len(cell.series_plans[u].cutoffs) for u in cell.series))}
     if nonfinite:
         info["nonfinite"] = nonfinite
+    if tuning is not None:
+        info["tuning"] = tuning.summary()
     if fits:
         info["fits"] = fits
         info["fit_problems"] = _fit_problems(fits)

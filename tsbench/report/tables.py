@@ -88,7 +88,9 @@ def leaderboard_markdown(
     test_cols = [c for c in TEST_COLUMNS if c in table.columns]
     extra = list(notes)
     scales = scales or {}
-    header = ["model", "series", *(f"{c} [{scales[c]}]" if c in scales else c for c in metric_cols), *test_cols]
+    cost_cols = [c for c in ("tune_trials", "tune_cpu_s") if c in table.columns]  # see tsbench.report.tuning
+    header = ["model", "series", *(f"{c} [{scales[c]}]" if c in scales else c for c in metric_cols), *test_cols,
+              *cost_cols]
     lines = [f"## {title}", ""] if title else []
     if verdict:
         lines += [verdict, ""]
@@ -100,6 +102,7 @@ def leaderboard_markdown(
             series += f" ({_percent(row['scored'])} of origins)"
         cells = [name, series] + [_fmt(row[c]) for c in metric_cols]
         cells += [_test_cell(row[c]) for c in test_cols]
+        cells += [str(int(row[c])) if c == "tune_trials" else f"{row[c]:.1f}" for c in cost_cols]
         lines.append("| " + " | ".join(cells) + " |")
     below = []
     if table["baseline"].any():
@@ -115,6 +118,8 @@ def leaderboard_markdown(
         below.append("Scale of each metric in brackets: the values it was computed on.")
     if test_cols and tests_note:
         below.append(tests_note)
+    if cost_cols:
+        below.append("tune_trials, tune_cpu_s: trials searched and CPU seconds spent tuning, over all blocks and series.")
     return "\n".join(lines + [""] + below + extra) + "\n"
 
 

@@ -1,20 +1,16 @@
-"""The schema of the experiment file: strict pydantic models, readable errors, and the config hash.
-
-This module is a leaf: it imports nothing of tsbench but its errors. The checks
-that need the model registry or the metrics live in :mod:`tsbench.experiment`.
-"""
+"""The experiment file's sections, the whole experiment, its validation with readable errors, and its hash."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal, Union
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError, field_validator,
-                      model_validator)
-from annotated_types import Gt
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from tsbench.config.fields import Int, Number, PositiveFloat, PositiveInt, StrictModel
+from tsbench.config.tuning import ExperimentTuneSpec, TuneSpec
 from tsbench.errors import ConfigError
 
 __all__ = [
@@ -33,26 +29,7 @@ __all__ = [
 SOURCE_KINDS = ("builtin", "csv", "parquet")
 
 
-def _no_bool(value: Any) -> Any:
-    # YAML reads yes/no/on/off/true/false as booleans, which pydantic would take as 1 and 0
-    if isinstance(value, bool):
-        raise ValueError("Input should be a number, not a boolean")
-    return value
-
-
-#: Integers that must be written as integers: ``horizon: yes`` or ``horizon: 2.5`` is refused, not read as 1 or 2.
-Int = Annotated[int, Strict()]
-PositiveInt = Annotated[int, Strict(), Gt(0)]
-#: Numbers (integers or decimals), but never booleans.
-Number = Annotated[float, BeforeValidator(_no_bool)]
-PositiveFloat = Annotated[float, BeforeValidator(_no_bool), Gt(0)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ColumnsSpec(_Strict):
+class ColumnsSpec(StrictModel):
     """Column names of a user file: ``id``/``time``/``value`` for long files, ``time``/``value`` for wide."""
 
     id: str | None = None
@@ -60,7 +37,7 @@ class ColumnsSpec(_Strict):
     value: str | list[str] | None = None
 
 
-class DataSpec(_Strict):
+class DataSpec(StrictModel):
     """One data source and the target derived from it."""
 
     source: str
@@ -90,7 +67,7 @@ class DataSpec(_Strict):
         return self
 
 
-class BacktestSpec(_Strict):
+class BacktestSpec(StrictModel):
     """Where the forecast origins are and when models are refitted."""
 
     protocol: Literal["rolling", "split"] = "rolling"
@@ -127,7 +104,7 @@ class BacktestSpec(_Strict):
         return self
 
 
-class ForecasterSpec(_Strict):
+class ForecasterSpec(StrictModel):
     """A forecaster of the experiment: its unique alias, model and parameters.
 
     ``fallback`` names a model (with default parameters, e.g. ``naive``) that
@@ -142,9 +119,10 @@ class ForecasterSpec(_Strict):
     params: dict[str, Any] = Field(default_factory=dict)
     fallback: str | None = Field(None, min_length=1)
     refit_every: PositiveInt | Literal["once"] | None = None
+    tune: TuneSpec | None = None
 
 
-class ExecutorSpec(_Strict):
+class ExecutorSpec(StrictModel):
     """How cells are executed: in this process, in a process pool, or on a Dask cluster."""
 
     kind: Literal["serial", "processes", "dask"] = "serial"
@@ -160,7 +138,7 @@ class ExecutorSpec(_Strict):
         return self
 
 
-class ReportSpec(_Strict):
+class ReportSpec(StrictModel):
     """The tables, significance tests and HTML report written at the end of a run."""
 
     enabled: bool = True
@@ -175,7 +153,7 @@ MetricItem = Union[str, dict[str, dict[str, Any]]]
 ScoreScale = Literal["target", "price", "log_price", "return", "log_return"]
 
 
-class TradingSpec(_Strict):
+class TradingSpec(StrictModel):
     """The sign-following strategy behind the trading metrics (hit_rate, sharpe, ...)."""
 
     step: PositiveInt = 1
@@ -183,7 +161,7 @@ class TradingSpec(_Strict):
     periods_per_year: Number | None = Field(None, gt=0)
 
 
-class Experiment(_Strict):
+class Experiment(StrictModel):
     """A whole experiment file."""
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
@@ -196,6 +174,7 @@ class Experiment(_Strict):
     output: str | None = None
     executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
     seed: Int = 0
+    tune: ExperimentTuneSpec = Field(default_factory=ExperimentTuneSpec)
     # financial evaluation: the scale metrics are scored on, the strategy, sub-periods
     score_on: ScoreScale = "target"
     percentage_on_returns: Literal["refuse", "replace"] = "refuse"
@@ -240,6 +219,12 @@ class Experiment(_Strict):
 def config_hash(experiment: Experiment) -> str:
     """Hash of everything that changes results; the output folder, executor and report are left out."""
     content = experiment.model_dump(mode="json", exclude={"output", "executor", "report"})
+    # untuned experiments keep the hash they had before tuning existed, so their stored runs resume
+    if experiment.tune == ExperimentTuneSpec():
+        del content["tune"]
+    for forecaster in content["forecasters"]:
+        if forecaster["tune"] is None:
+            del forecaster["tune"]
     blob = json.dumps(content, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()
 
