@@ -1,4 +1,4 @@
-"""Where forecasters come from: built-ins, the ``tsbench.forecasters`` entry points, dotted paths."""
+"""Where forecasters come from: built-ins, entry points, other libraries' models, dotted paths."""
 
 from __future__ import annotations
 
@@ -99,10 +99,13 @@ def _entry_point_specs() -> list[ModelSpec]:
 def resolve(model: str) -> type:
     """Import, check and return the forecaster class behind a registry name or ``module:Class`` path.
 
+    ``"<library>:<Class>"`` for a library with an adapter (statsforecast, sktime,
+    darts) gives the adapter of that library class.
+
     Raises
     ------
     ConfigError
-        If ``model`` is neither a known name nor a dotted path.
+        If ``model`` is neither a known name nor a dotted path, or names a class its library lacks.
     PluginError
         If the target cannot be imported or does not fulfil the forecaster contract.
     """
@@ -110,9 +113,13 @@ def resolve(model: str) -> type:
 
 
 def _spec_for(model: str) -> ModelSpec:
+    from tsbench.forecasters.external import is_library_model
+
     models = available_models()
     if model in models:
         return models[model]
+    if is_library_model(model):  # "statsforecast:AutoARIMA": a class of a library with an adapter
+        return ModelSpec(model, model.partition(":")[0], model)
     if ":" in model:
         return ModelSpec(model, "dotted path", model)
     raise ConfigError(
@@ -122,6 +129,10 @@ def _spec_for(model: str) -> ModelSpec:
 
 
 def _load(spec: ModelSpec) -> type:
+    from tsbench.forecasters.external import LIBRARIES, adapter_class
+
+    if spec.origin in LIBRARIES:
+        return adapter_class(spec.target)
     module_name, sep, attr = spec.target.partition(":")
     if not sep or not module_name or not attr:
         raise PluginError(f"{spec.label}: target {spec.target!r} is not of the form 'package.module:ClassName'.")
