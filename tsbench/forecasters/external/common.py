@@ -40,9 +40,12 @@ def library_class(library: str, name: str, candidates: dict[str, type]) -> type:
 
 
 def library_parameters(cls: type, label: str) -> dict[str, inspect.Parameter]:
-    """The named constructor parameters of a library class (``**kwargs`` is not one)."""
+    """The named constructor parameters of a library class (``**kwargs`` is not one).
+
+    Read from ``__init__``: a metaclass ``__call__`` (Darts has one) would hide them.
+    """
     try:
-        sig = inspect.signature(cls)
+        sig = inspect.signature(cls.__init__ if isinstance(cls, type) else cls)
     except (TypeError, ValueError) as exc:
         raise PluginError(f"{label}: cannot read the constructor's signature: {exc}.") from exc
     return {
@@ -64,6 +67,7 @@ class LibraryAdapter:
     library_class: ClassVar[type]
     plugin_class: ClassVar[type]  # what ``tsbench models`` documents: the library class
     library_params: ClassVar[tuple[str, ...]] = ()
+    library_defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, **params: Any) -> None:
         unknown = sorted(set(params) - set(self.library_params))
@@ -91,8 +95,7 @@ class LibraryAdapter:
     @classmethod
     def param_defaults(cls) -> dict[str, Any]:
         """The library constructor's parameters that have defaults."""
-        sig = library_parameters(cls.library_class, cls.label())
-        return {n: p.default for n, p in sig.items() if p.default is not inspect.Parameter.empty}
+        return dict(cls.library_defaults)
 
     def get_params(self) -> dict[str, Any]:
         """The library model's constructor arguments, as this instance holds them."""
@@ -119,12 +122,21 @@ class LibraryAdapter:
         return f"{self.label()}({args})"
 
 
-def make_adapter(base: type, library: str, cls: type, tags: dict[str, object]) -> type:
-    """The adapter class of library class ``cls`` on ``base`` (made once, then reused)."""
+def make_adapter(
+    base: type, library: str, cls: type, tags: dict[str, object], params: dict[str, inspect.Parameter] | None = None
+) -> type:
+    """The adapter class of library class ``cls`` on ``base`` (made once, then reused).
+
+    ``params`` are the constructor parameters the adapter takes (default: those
+    of ``cls``'s signature); a library whose classes pass ``**kwargs`` to a base
+    class names the base's parameters here.
+    """
     key = (base, cls)
     if key not in _MADE:
-        params = library_parameters(cls, f"{library}:{cls.__name__}")
+        if params is None:
+            params = library_parameters(cls, f"{library}:{cls.__name__}")
         attrs = {
+            "library_defaults": {n: p.default for n, p in params.items() if p.default is not inspect.Parameter.empty},
             "library": library,
             "library_class": cls,
             "plugin_class": cls,
@@ -140,7 +152,7 @@ def make_adapter(base: type, library: str, cls: type, tags: dict[str, object]) -
 
 
 def _rebuild(library: str, cls: type, base: type, state: dict) -> LibraryAdapter:
-    adapter = _MADE.get((base, cls)) or make_adapter(base, library, cls, base.tags_of(cls))
+    adapter = _MADE.get((base, cls)) or base.adapter_of(cls)
     obj = adapter.__new__(adapter)
     obj.__dict__.update(state)
     return obj

@@ -57,8 +57,7 @@ def sktime_class(name: str) -> type:
 
 def adapter_for(name: str) -> type:
     """The forecaster class for ``sktime:<name>``; unknown names raise :class:`ConfigError`."""
-    cls = sktime_class(name)
-    return make_adapter(SktimeForecaster, LIBRARY, cls, SktimeForecaster.tags_of(cls))
+    return SktimeForecaster.adapter_of(sktime_class(name))
 
 
 class _Fitted:
@@ -86,16 +85,17 @@ class SktimeForecaster(LibraryAdapter, LocalForecaster):
     tags: ClassVar[dict[str, object]] = {"batch_origins": True}
 
     @staticmethod
-    def tags_of(cls: type) -> dict[str, object]:
-        """tsbench's tags read from the estimator's sktime tags (those of its defaults where it has them)."""
+    def adapter_of(cls: type) -> type:
+        """The adapter class of ``cls``, its tags read from sktime's (those of its defaults where it has them)."""
         try:
             tags = cls().get_tags()  # some tags depend on parameters, e.g. a trend model's regressor
         except Exception:  # a class with required parameters: its class tags
             tags = cls.get_class_tags()
-        return {"quantiles": bool(tags.get("capability:pred_int", False)), "global": False,
+        ours = {"quantiles": bool(tags.get("capability:pred_int", False)), "global": False,
                 "requires_timestamps": False, "batch_origins": True,
                 "updates": bool(tags.get("capability:update", False)),
                 "fh_in_fit": bool(tags.get("requires-fh-in-fit", False))}
+        return make_adapter(SktimeForecaster, LIBRARY, cls, ours)
 
     def make_library_model(self) -> Any:
         """The sktime estimator, keeping the data it sees so that ``update`` can extend it."""

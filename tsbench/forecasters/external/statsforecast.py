@@ -42,8 +42,7 @@ def model_classes() -> dict[str, type]:
 
 def adapter_for(name: str) -> type:
     """The forecaster class for ``statsforecast:<name>``; unknown names raise :class:`ConfigError`."""
-    cls = library_class(LIBRARY, name, model_classes())
-    return make_adapter(StatsforecastForecaster, LIBRARY, cls, StatsforecastForecaster.tags_of(cls))
+    return StatsforecastForecaster.adapter_of(library_class(LIBRARY, name, model_classes()))
 
 
 def levels_for(quantiles: Sequence[float]) -> list[float]:
@@ -94,10 +93,11 @@ class StatsforecastForecaster(LibraryAdapter, LocalForecaster):
     tags: ClassVar[dict[str, object]] = {"batch_origins": True}
 
     @staticmethod
-    def tags_of(cls: type) -> dict[str, object]:
-        """tsbench's tags of a statsforecast class: native ``level`` intervals mean quantiles."""
-        return {"quantiles": _native_intervals(cls), "global": False, "requires_timestamps": False,
+    def adapter_of(cls: type) -> type:
+        """The adapter class of statsforecast class ``cls``; native ``level`` intervals mean quantiles."""
+        tags = {"quantiles": _native_intervals(cls), "global": False, "requires_timestamps": False,
                 "batch_origins": True}
+        return make_adapter(StatsforecastForecaster, LIBRARY, cls, tags)
 
     def _fit_one(self, y: np.ndarray) -> tuple[Any, np.ndarray]:
         return self.make_library_model().fit(y=y), y.copy()
