@@ -62,8 +62,9 @@ CASES = [
     Case("statsforecast", "AutoTheta", {"season_length": 1}, 1),
     Case("sktime", "ThetaForecaster", {"sp": 1}, 1),
     Case("sktime", "ExponentialSmoothing", {"trend": "add"}, 1),
-    Case("sktime", "NaiveForecaster", {"strategy": "drift"}, 5),
+    Case("sktime", "ARIMA", {"order": (1, 1, 0)}, "once"),
     Case("darts", "ExponentialSmoothing", {"trend": None, "seasonal": None}, 1),
+    Case("darts", "ARIMA", {"p": 1, "d": 1, "q": 0}, "once"),
     Case("darts", "NBEATSModel", {"input_chunk_length": 20, "output_chunk_length": 5, "num_stacks": 2,
                                   "num_blocks": 1, "layer_widths": 32, "n_epochs": 3, "batch_size": 64,
                                   "random_state": 0}, "once"),
@@ -127,13 +128,13 @@ def own_statsforecast(case: Case, panel: pd.DataFrame) -> tuple[float, pd.DataFr
 
 def own_sktime(case: Case, panel: pd.DataFrame) -> tuple[float, pd.DataFrame]:
     from sktime.forecasting.model_evaluation import evaluate
-    from sktime.registry import craft
-
-    from tsbench.forecasters.external.sktime import sktime_class
     from sktime.split import ExpandingWindowSplitter
 
+    from tsbench.forecasters.external.sktime import sktime_class
+
     first = cutoff_positions(panel)
-    strategy = "refit" if case.refit_every == 1 else "no-update_params"
+    # "refit" fits at every origin; "no-update_params" fits once and then only updates (refit_every: once)
+    strategy = {1: "refit", "once": "no-update_params"}[case.refit_every]
     rows, wall = [], 0.0
     for uid, g in panel.groupby(ID, sort=False):
         y = pd.Series(g[Y].to_numpy(dtype=float))
@@ -146,7 +147,6 @@ def own_sktime(case: Case, panel: pd.DataFrame) -> tuple[float, pd.DataFrame]:
             pred = row["y_pred"]
             rows.append(pd.DataFrame({ID: uid, "pos": int(row["cutoff"]), "h": np.arange(1, H + 1),
                                       "y_pred": pred.to_numpy(dtype=float)}))
-    del craft
     return wall, pd.concat(rows, ignore_index=True)
 
 
@@ -158,10 +158,17 @@ def own_darts(case: Case, panel: pd.DataFrame) -> tuple[float, pd.DataFrame]:
     series = {uid: TimeSeries.from_values(g[Y].to_numpy(dtype=np.float64)) for uid, g in panel.groupby(ID, sort=False)}
     model = getattr(models, case.model)(**case.params)
     started = time.perf_counter()
-    if case.refit_every == "once":  # a global model: fitted once on every series up to the first cutoff
+    if case.refit_every == "once" and case.model.endswith("Model"):  # global: one fit on every series
         model.fit([s[: first + 1] for s in series.values()])
         forecasts = model.historical_forecasts(list(series.values()), start=first + 1, forecast_horizon=H,
                                                stride=STEP, retrain=False, last_points_only=False, verbose=False)
+    elif case.refit_every == "once":  # local, fitted once per series, then new data with fixed parameters
+        forecasts = []
+        for s in series.values():
+            model = getattr(models, case.model)(**case.params)
+            model.fit(s[: first + 1])
+            forecasts.append(model.historical_forecasts(s, start=first + 1, forecast_horizon=H, stride=STEP,
+                                                        retrain=False, last_points_only=False, verbose=False))
     else:
         forecasts = [model.historical_forecasts(s, start=first + 1, forecast_horizon=H, stride=STEP,
                                                 retrain=True, last_points_only=False, verbose=False)

@@ -314,6 +314,9 @@ def _param_names(cls: type) -> list[str]:
 
 
 def _param_table(cls: type) -> dict[str, object]:
+    if hasattr(cls, "library_params"):  # another library's model: the parameters its adapter takes
+        defaults = cls.param_defaults()
+        return {n: defaults.get(n, REQUIRED) for n in cls.param_names()}
     try:
         sig = inspect.signature(getattr(cls, "plugin_class", cls))
     except (TypeError, ValueError):
@@ -325,17 +328,19 @@ def _param_table(cls: type) -> dict[str, object]:
     }
 
 
-def describe_models(extra: tuple[str, ...] = ()) -> list[ModelInfo]:
+def describe_models(extra: tuple[str, ...] = (), installed: bool = True) -> list[ModelInfo]:
     """Every available model (and the dotted paths in ``extra``) with tags and parameters.
+
+    With ``installed=False`` only the models in ``extra`` are described.
 
     A model that cannot be loaded is listed with its error instead of raising, so
     one broken plugin never hides the others. An entry point whose name is taken
     by a built-in or an earlier plugin is listed with that clash as its error.
     """
-    specs = [ModelSpec(name, "builtin", target) for name, target in BUILTINS.items()]
-    taken = set(BUILTINS)
+    specs = [ModelSpec(name, "builtin", target) for name, target in BUILTINS.items()] if installed else []
+    taken = set(BUILTINS) if installed else set()
     clashes = []
-    for spec in _entry_point_specs():
+    for spec in _entry_point_specs() if installed else []:
         if spec.name in taken:
             clashes.append(spec)
         else:

@@ -11,7 +11,9 @@ quantile ``q`` is the lower bound of the ``100 (1 - 2q)`` % interval when
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import io
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -77,7 +79,8 @@ def _native_intervals(cls: type) -> bool:
               if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
     y = 10.0 + np.cumsum(np.random.default_rng(0).normal(0.0, 0.1, 60))
     try:
-        result = cls(**params).fit(y=y).predict(h=2, level=[80])
+        with contextlib.redirect_stdout(io.StringIO()):  # some models print while fitting
+            result = cls(**params).fit(y=y).predict(h=2, level=[80])
     except Exception:  # any failure of the probe: do not promise quantiles
         return False
     return "lo-80" in result and "hi-80" in result
