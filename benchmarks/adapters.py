@@ -62,7 +62,7 @@ CASES = [
     Case("statsforecast", "AutoTheta", {"season_length": 1}, 1),
     Case("sktime", "ThetaForecaster", {"sp": 1}, 1),
     Case("sktime", "ExponentialSmoothing", {"trend": "add"}, 1),
-    Case("sktime", "ARIMA", {"order": (1, 1, 0)}, "once"),
+    Case("sktime", "StatsModelsARIMA", {"order": (1, 1, 0)}, "once"),
     Case("darts", "ExponentialSmoothing", {"trend": None, "seasonal": None}, 1),
     Case("darts", "ARIMA", {"p": 1, "d": 1, "q": 0}, "once"),
     Case("darts", "NBEATSModel", {"input_chunk_length": 20, "output_chunk_length": 5, "num_stacks": 2,
@@ -103,9 +103,8 @@ def with_positions(forecasts: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame
     return forecasts.merge(pos, on=[ID, "cutoff"])[[ID, "pos", "h", "y_pred"]]
 
 
-def cutoff_positions(panel: pd.DataFrame) -> int:
-    """Position of the first cutoff (the same in every series: they have equal lengths)."""
-    n = panel.groupby(ID).size().min()
+def first_cutoff(n: int) -> int:
+    """Position of the first cutoff in a series of ``n`` observations (the last origin leaves ``H`` after it)."""
     return int(n - H - STEP * (ORIGINS - 1) - 1)
 
 
@@ -132,12 +131,12 @@ def own_sktime(case: Case, panel: pd.DataFrame) -> tuple[float, pd.DataFrame]:
 
     from tsbench.forecasters.external.sktime import sktime_class
 
-    first = cutoff_positions(panel)
     # "refit" fits at every origin; "no-update_params" fits once and then only updates (refit_every: once)
     strategy = {1: "refit", "once": "no-update_params"}[case.refit_every]
     rows, wall = [], 0.0
     for uid, g in panel.groupby(ID, sort=False):
         y = pd.Series(g[Y].to_numpy(dtype=float))
+        first = first_cutoff(len(y))
         forecaster = sktime_class(case.model)(**case.params)
         cv = ExpandingWindowSplitter(fh=list(range(1, H + 1)), initial_window=first + 1, step_length=STEP)
         started = time.perf_counter()
@@ -154,30 +153,31 @@ def own_darts(case: Case, panel: pd.DataFrame) -> tuple[float, pd.DataFrame]:
     import darts.models as models
     from darts import TimeSeries
 
-    first = cutoff_positions(panel)
     series = {uid: TimeSeries.from_values(g[Y].to_numpy(dtype=np.float64)) for uid, g in panel.groupby(ID, sort=False)}
+    firsts = {uid: first_cutoff(len(s)) for uid, s in series.items()}
     model = getattr(models, case.model)(**case.params)
     started = time.perf_counter()
     if case.refit_every == "once" and case.model.endswith("Model"):  # global: one fit on every series
-        model.fit([s[: first + 1] for s in series.values()])
-        forecasts = model.historical_forecasts(list(series.values()), start=first + 1, forecast_horizon=H,
-                                               stride=STEP, retrain=False, last_points_only=False, verbose=False)
+        model.fit([s[: firsts[u] + 1] for u, s in series.items()])
+        forecasts = [model.historical_forecasts(s, start=firsts[u] + 1, forecast_horizon=H, stride=STEP,
+                                                retrain=False, last_points_only=False, verbose=False)
+                     for u, s in series.items()]
     elif case.refit_every == "once":  # local, fitted once per series, then new data with fixed parameters
         forecasts = []
-        for s in series.values():
+        for u, s in series.items():
             model = getattr(models, case.model)(**case.params)
-            model.fit(s[: first + 1])
-            forecasts.append(model.historical_forecasts(s, start=first + 1, forecast_horizon=H, stride=STEP,
+            model.fit(s[: firsts[u] + 1])
+            forecasts.append(model.historical_forecasts(s, start=firsts[u] + 1, forecast_horizon=H, stride=STEP,
                                                         retrain=False, last_points_only=False, verbose=False))
     else:
-        forecasts = [model.historical_forecasts(s, start=first + 1, forecast_horizon=H, stride=STEP,
+        forecasts = [model.historical_forecasts(s, start=firsts[u] + 1, forecast_horizon=H, stride=STEP,
                                                 retrain=True, last_points_only=False, verbose=False)
-                     for s in series.values()]
+                     for u, s in series.items()]
     wall = time.perf_counter() - started
     rows = []
     for uid, per_origin in zip(series, forecasts):
         for k, f in enumerate(per_origin):
-            rows.append(pd.DataFrame({ID: uid, "pos": first + k * STEP, "h": np.arange(1, H + 1),
+            rows.append(pd.DataFrame({ID: uid, "pos": firsts[uid] + k * STEP, "h": np.arange(1, H + 1),
                                       "y_pred": f.values().ravel()}))
     return wall, pd.concat(rows, ignore_index=True)
 

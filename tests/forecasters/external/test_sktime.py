@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("sktime")
 
-from sktime.forecasting.arima import ARIMA  # noqa: E402
+from sktime.forecasting.arima import ARIMA, StatsModelsARIMA  # noqa: E402
 from sktime.forecasting.exp_smoothing import ExponentialSmoothing  # noqa: E402
 from sktime.forecasting.naive import NaiveForecaster  # noqa: E402
 from sktime.forecasting.theta import ThetaForecaster  # noqa: E402
@@ -19,12 +19,12 @@ from tsbench.testing import check_forecaster, synthetic_panel  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::UserWarning")
 
 #: A representative set: theta and exponential smoothing (statsmodels), baselines, a trend regression,
-#: ARIMA (updated between refits), one named by its class path; all but smoothing forecast quantiles.
+#: statsmodels' ARIMA (updated between refits), one named by its class path; all but smoothing forecast quantiles.
 MODELS = {
     "ThetaForecaster": {"sp": 1},
     "NaiveForecaster": {"strategy": "drift"},
     "ExponentialSmoothing": {"trend": "add"},
-    "ARIMA": {"order": (1, 1, 0)},
+    "StatsModelsARIMA": {"order": (1, 1, 0)},
     "PolynomialTrendForecaster": {"degree": 1},
     "sktime.forecasting.naive.NaiveForecaster": {"strategy": "mean", "window_length": 10},
 }
@@ -53,16 +53,26 @@ def test_forecasts_equal_the_library_fit_and_predict(cls, params):
 def test_a_later_origin_is_forecast_after_update_without_refitting():
     panel = synthetic_panel(1, 150, seed=7)
     y = _y(panel)
-    model = make_forecaster("m", "sktime:ARIMA", {"order": (1, 1, 0)}).fit(panel.iloc[:110])
+    model = make_forecaster("m", "sktime:StatsModelsARIMA", {"order": (1, 1, 0)}).fit(panel.iloc[:110])
     first = model.predict(panel.iloc[:120], 3)["y_pred"].to_numpy()
     got = model.predict(panel.iloc[:130], 3)["y_pred"].to_numpy()  # a second update on the same copy
-    own = ARIMA(order=(1, 1, 0)).fit(y.iloc[:110])
+    own = StatsModelsARIMA(order=(1, 1, 0)).fit(y.iloc[:110])
     own.update(y.iloc[110:120], update_params=False)
     np.testing.assert_allclose(first, own.predict(fh=[1, 2, 3]).to_numpy(), atol=1e-8)
     own.update(y.iloc[120:130], update_params=False)
     np.testing.assert_allclose(got, own.predict(fh=[1, 2, 3]).to_numpy(), atol=1e-8)
-    refit = ARIMA(order=(1, 1, 0)).fit(y.iloc[:130]).predict(fh=[1, 2, 3]).to_numpy()
-    assert not np.allclose(got, refit)
+    refit = StatsModelsARIMA(order=(1, 1, 0)).fit(y.iloc[:130]).predict(fh=[1, 2, 3]).to_numpy()
+    stale = StatsModelsARIMA(order=(1, 1, 0)).fit(y.iloc[:110]).predict(fh=[21, 22, 23]).to_numpy()
+    assert not np.allclose(got, refit) and not np.allclose(got, stale)
+
+
+def test_an_estimator_whose_update_silently_ignores_new_data_is_refitted_on_the_context():
+    # pmdarima's ARIMA says capability:update, but update(update_params=False) only moves its cutoff
+    panel = synthetic_panel(1, 150, seed=7)
+    model = make_forecaster("m", "sktime:ARIMA", {"order": (1, 1, 0)}).fit(panel.iloc[:110])
+    got = model.predict(panel.iloc[:130], 3)["y_pred"].to_numpy()
+    own = ARIMA(order=(1, 1, 0)).fit(_y(panel).iloc[:130]).predict(fh=[1, 2, 3]).to_numpy()
+    np.testing.assert_allclose(got, own, atol=1e-8)
 
 
 @pytest.mark.parametrize("cls, params", [(ThetaForecaster, {"sp": 1}), (ExponentialSmoothing, {"trend": "add"})])

@@ -67,6 +67,22 @@ class _Fitted:
         self.estimator, self.y = estimator, y
         self.current, self.n_current, self.seen = None, 0, y
         self.updates = True  # False once ``update`` turned out to ignore new data
+        self.checked = False  # whether the first update was seen to use its data
+
+
+def _ignored_new_data(fitted: Any, updated: Any, n_fit: int, n_now: int, horizon: int) -> bool:
+    """Whether ``updated`` forecasts what ``fitted`` forecast for the same dates: the new rows changed nothing.
+
+    Several estimators (e.g. pmdarima's ARIMA) only move their cutoff under
+    ``update(update_params=False)`` and keep forecasting from the end of the fit
+    (whatever the new cutoff says).
+    """
+    def forecast(model: Any, start: int) -> np.ndarray:
+        return np.asarray(model.predict(fh=list(range(start, start + horizon))), dtype=float).reshape(-1)
+
+    after = forecast(updated, 1)
+    # stale either way: the old forecasts for the same dates, or the old forecasts from the old end
+    return any(np.allclose(forecast(fitted, start), after, rtol=0.0, atol=1e-12) for start in (n_now - n_fit + 1, 1))
 
 
 def _series(y: np.ndarray, start: int = 0):
@@ -128,9 +144,12 @@ class SktimeForecaster(LibraryAdapter, LocalForecaster):
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 current.update(_series(y[state.n_current:], state.n_current), update_params=False)
-            if any("can not accept new data" in str(w.message) for w in caught):
+            if any("can not accept new data" in str(w.message) for w in caught) or (
+                not state.checked and _ignored_new_data(state.estimator, current, n, len(y), horizon)
+            ):
                 state.updates = False  # the tag promised more than this estimator does: refit instead
                 return self.make_library_model().fit(_series(y), fh=fh)
+            state.checked = True
             state.n_current, state.seen = len(y), y.copy()
         state.current = current
         return current
