@@ -95,3 +95,14 @@ def test_errors_name_the_unknown_class_and_the_bad_parameter():
         make_forecaster("m", "statsforecast:AutoETS", {"order": [1, 1, 0]})
     with pytest.raises(ConfigError, match="needs parameter.*season_length"):
         make_forecaster("m", "statsforecast:SeasonalNaive")
+
+
+def test_models_of_the_library_are_listed_with_their_tags_and_parameters():
+    from tsbench.forecasters.external import library_models
+    from tsbench.forecasters.registry import describe_models
+
+    names = library_models("statsforecast")
+    assert "statsforecast:AutoARIMA" in names and "statsforecast:AutoETS" in names
+    (info,) = describe_models(("statsforecast:AutoETS",), installed=False)
+    assert info.error is None and info.tags["quantiles"] and not info.tags["global"]
+    assert info.params["season_length"] == 1 and "model" in info.params
