@@ -163,13 +163,21 @@ def datasets() -> None:
 
 @app.command()
 def models(
-    targets: list[str] = typer.Argument(None, help="Dotted paths 'package.module:Class' to check and list too."),
+    targets: list[str] = typer.Argument(
+        None, help="Dotted paths 'package.module:Class' or library models 'statsforecast:AutoETS' to check and list too."
+    ),
+    library: str = typer.Option(None, "--library", help="List every model of this library instead (statsforecast, sktime, darts)."),
 ) -> None:
     """List every forecaster: built-ins, installed plugins and given dotted paths, with tags and parameters."""
     from tsbench.forecasters.registry import REQUIRED, describe_models
 
     _import_from_cwd()
-    infos = describe_models(tuple(targets or ()))
+    if library:
+        from tsbench.forecasters.external import library_models
+
+        infos = describe_models(tuple(library_models(library)) + tuple(targets or ()), installed=False)
+    else:
+        infos = describe_models(tuple(targets or ()))
     for info in infos:
         spec = info.spec
         where = spec.origin if spec.origin == "builtin" or spec.name == spec.target else f"{spec.origin}: {spec.target}"

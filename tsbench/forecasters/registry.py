@@ -1,4 +1,4 @@
-"""Where forecasters come from: built-ins, the ``tsbench.forecasters`` entry points, dotted paths."""
+"""Where forecasters come from: built-ins, entry points, other libraries' models, dotted paths."""
 
 from __future__ import annotations
 
@@ -105,10 +105,13 @@ def _entry_point_specs() -> list[ModelSpec]:
 def resolve(model: str) -> type:
     """Import, check and return the forecaster class behind a registry name or ``module:Class`` path.
 
+    ``"<library>:<Class>"`` for a library with an adapter (statsforecast, sktime,
+    darts) gives the adapter of that library class.
+
     Raises
     ------
     ConfigError
-        If ``model`` is neither a known name nor a dotted path.
+        If ``model`` is neither a known name nor a dotted path, or names a class its library lacks.
     PluginError
         If the target cannot be imported or does not fulfil the forecaster contract.
     """
@@ -116,9 +119,13 @@ def resolve(model: str) -> type:
 
 
 def _spec_for(model: str) -> ModelSpec:
+    from tsbench.forecasters.external import is_library_model
+
     models = available_models()
     if model in models:
         return models[model]
+    if is_library_model(model):  # "statsforecast:AutoARIMA": a class of a library with an adapter
+        return ModelSpec(model, model.partition(":")[0], model)
     if ":" in model:
         return ModelSpec(model, "dotted path", model)
     raise ConfigError(
@@ -128,6 +135,10 @@ def _spec_for(model: str) -> ModelSpec:
 
 
 def _load(spec: ModelSpec) -> type:
+    from tsbench.forecasters.external import LIBRARIES, adapter_class
+
+    if spec.origin in LIBRARIES:
+        return adapter_class(spec.target)
     module_name, sep, attr = spec.target.partition(":")
     if not sep or not module_name or not attr:
         raise PluginError(f"{spec.label}: target {spec.target!r} is not of the form 'package.module:ClassName'.")
@@ -309,6 +320,9 @@ def _param_names(cls: type) -> list[str]:
 
 
 def _param_table(cls: type) -> dict[str, object]:
+    if hasattr(cls, "library_params"):  # another library's model: the parameters its adapter takes
+        defaults = cls.param_defaults()
+        return {n: defaults.get(n, REQUIRED) for n in cls.param_names()}
     try:
         sig = inspect.signature(getattr(cls, "plugin_class", cls))
     except (TypeError, ValueError):
@@ -320,17 +334,19 @@ def _param_table(cls: type) -> dict[str, object]:
     }
 
 
-def describe_models(extra: tuple[str, ...] = ()) -> list[ModelInfo]:
+def describe_models(extra: tuple[str, ...] = (), installed: bool = True) -> list[ModelInfo]:
     """Every available model (and the dotted paths in ``extra``) with tags and parameters.
+
+    With ``installed=False`` only the models in ``extra`` are described.
 
     A model that cannot be loaded is listed with its error instead of raising, so
     one broken plugin never hides the others. An entry point whose name is taken
     by a built-in or an earlier plugin is listed with that clash as its error.
     """
-    specs = [ModelSpec(name, "builtin", target) for name, target in BUILTINS.items()]
-    taken = set(BUILTINS)
+    specs = [ModelSpec(name, "builtin", target) for name, target in BUILTINS.items()] if installed else []
+    taken = set(BUILTINS) if installed else set()
     clashes = []
-    for spec in _entry_point_specs():
+    for spec in _entry_point_specs() if installed else []:
         if spec.name in taken:
             clashes.append(spec)
         else:
