@@ -40,6 +40,11 @@ BUILTINS: dict[str, str] = {
     "theta": "tsbench.forecasters.theta:Theta",
     "lstm": "tsbench.forecasters.neural.lstm:LSTMForecaster",
     "transformer": "tsbench.forecasters.neural.transformer:TransformerForecaster",
+    "dlinear": "tsbench.forecasters.neural.dlinear:DLinearForecaster",
+    "nlinear": "tsbench.forecasters.neural.nlinear:NLinearForecaster",
+    "patchtst": "tsbench.forecasters.neural.patchtst:PatchTSTForecaster",
+    "nhits": "tsbench.forecasters.neural.nhits:NHITSForecaster",
+    "itransformer": "tsbench.forecasters.neural.itransformer:ITransformerForecaster",
     "lightgbm": "tsbench.forecasters.lightgbm.model:LightGBMForecaster",
     "prophet": "tsbench.forecasters.prophet:ProphetForecaster",
 }

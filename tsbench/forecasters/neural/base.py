@@ -78,7 +78,8 @@ class NeuralForecaster(BaseForecaster):
     def check_params(self) -> None:
         """Raise ``ValueError`` for parameter values that cannot work."""
         for name in _POSITIVE_INTS:
-            check_int(name, getattr(self, name), low=1)
+            if hasattr(self, name):  # a linear model has no hidden size or layers
+                check_int(name, getattr(self, name), low=1)
         check_int("horizon", self.horizon, low=1, optional=True)
         if not self.learning_rate > 0:
             raise ValueError(f"'learning_rate' must be > 0, got {self.learning_rate!r}.")
