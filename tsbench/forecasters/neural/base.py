@@ -39,6 +39,7 @@ from tsbench.forecasters.neural.windows import (
     make_channel_windows,
     make_windows,
     normalise,
+    scale_floor,
 )
 from tsbench.panel import DS, ID, Y, quantile_columns, series_bounds
 
@@ -149,9 +150,12 @@ class NeuralForecaster(BaseForecaster):
                 f"{type(self).__name__}: no complete, finite training window of {self.input_size} inputs "
                 f"and {horizon} targets; use a smaller 'input_size' or a longer history."
             )
-        windows.x_train, windows.y_train = normalise(windows.x_train, windows.y_train)[:2]
+        if not warm:  # a tenth of the median window scale: flat windows stay on the data's scale
+            self.scale_floor_ = scale_floor(windows.x_train)
+        floor = self.scale_floor_
+        windows.x_train, windows.y_train = normalise(windows.x_train, windows.y_train, floor)[:2]
         if len(windows.x_val):
-            windows.x_val, windows.y_val = normalise(windows.x_val, windows.y_val)[:2]
+            windows.x_val, windows.y_val = normalise(windows.x_val, windows.y_val, floor)[:2]
         config = TrainConfig(
             max_steps=int(self.refit_steps) if warm else int(self.max_steps),
             batch_size=int(self.batch_size),
@@ -233,7 +237,7 @@ class NeuralForecaster(BaseForecaster):
         points, spreads = [], []
         with thread_limit(self.num_threads):
             while sum(p.shape[1] for p in points) < horizon:
-                x_norm, _, loc, scale = normalise(x)
+                x_norm, _, loc, scale = normalise(x, floor=self.scale_floor_)
                 out = denormalise(self._net(x_norm), loc, scale)  # (N, H, K)
                 points.append(out[:, :, 0])
                 spreads.append(np.sort(out[:, :, 1:], axis=-1) - out[:, :, :1])

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["WindowSet", "make_windows", "make_channel_windows", "input_windows", "normalise", "denormalise"]
+__all__ = [
+    "WindowSet", "make_windows", "make_channel_windows", "input_windows", "normalise", "scale_floor", "denormalise",
+]
 
 #: Floor of the normalisation scale, relative to the window's level, so that flat windows stay finite.
 _EPS = 1e-8
@@ -118,14 +120,17 @@ def input_windows(values: np.ndarray, ends: np.ndarray, starts: np.ndarray, inpu
     return np.asarray(values, dtype=np.float64)[idx]
 
 
-def normalise(x: np.ndarray, y: np.ndarray | None = None):
+def normalise(x: np.ndarray, y: np.ndarray | None = None, floor: float = 0.0):
     """Express windows as changes from their last value, in units of their step size.
 
     The time axis is the last one, so ``x`` may be ``(N, L)`` or ``(N, C, L)``.
 
     ``loc`` is the last input value and ``scale`` the root mean square of the
     input's first differences (a per-window volatility), so a model that outputs
-    zero forecasts the random walk.
+    zero forecasts the random walk. ``scale`` is at least ``floor``: a window
+    that is flat (a sensor stuck for hours, a market closed) would otherwise
+    blow its targets up by orders of magnitude, and one such window can
+    dominate a squared loss.
 
     Returns
     -------
@@ -137,10 +142,15 @@ def normalise(x: np.ndarray, y: np.ndarray | None = None):
     loc = x[..., -1:]
     diffs = np.diff(x, axis=-1)
     scale = np.sqrt(np.mean(diffs**2, axis=-1, keepdims=True)) if x.shape[-1] > 1 else np.zeros_like(loc)
-    scale = np.maximum(scale, _EPS * (1.0 + np.abs(loc)))
+    scale = np.maximum(np.maximum(scale, floor), _EPS * (1.0 + np.abs(loc)))
     x_norm = (x - loc) / scale
     y_norm = None if y is None else (y - loc) / scale
     return x_norm, y_norm, loc, scale
+
+
+def scale_floor(x: np.ndarray, fraction: float = 0.1) -> float:
+    """``fraction`` of the median normalisation scale of the windows ``x`` (the floor used at fit and predict)."""
+    return float(fraction * np.median(normalise(x)[3])) if len(x) else 0.0
 
 
 def denormalise(z: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:
