@@ -75,7 +75,9 @@ class ITransformerForecaster(NeuralForecaster):
     max_steps, batch_size, learning_rate, early_stopping, val_size, refit_steps,
     horizon, quantiles, seed, num_threads, device
         As for :class:`tsbench.forecasters.neural.lstm.LSTMForecaster`; a batch
-        holds ``batch_size`` origins, each with every channel.
+        holds ``batch_size`` origins, each with every channel. The paper trains
+        10 epochs at a rate of 1e-4 (about 2,700 steps on ETTh1); 300 steps at
+        1e-3 fit in minutes on a CPU.
     """
 
     name = "itransformer"
@@ -90,9 +92,9 @@ class ITransformerForecaster(NeuralForecaster):
         d_ff: int = 128,
         dropout: float = 0.1,
         loss: str = "huber",
-        max_steps: int = 500,
+        max_steps: int = 300,
         batch_size: int = 32,
-        learning_rate: float = 1e-4,
+        learning_rate: float = 1e-3,
         early_stopping: int = 5,
         val_size: float = 0.1,
         refit_steps: int | None = None,
