@@ -106,12 +106,12 @@ class NeuralForecaster(BaseForecaster):
     def _windows(self, train: pd.DataFrame, horizon: int):
         """Training windows; for a channel-mixing model, also learn which series are its channels."""
         groups = train.groupby(ID, sort=False)
-        series = [g.to_numpy(dtype=np.float64) for _, g in groups[Y]]
+        uids, series = zip(*((uid, g.to_numpy(dtype=np.float64)) for uid, g in groups[Y]))
         if not self.mixes_channels:
-            return make_windows(series, self.input_size, horizon, self.val_size)
+            return make_windows(list(series), self.input_size, horizon, self.val_size)
         times = [g.to_numpy() for _, g in groups[DS]]
         aligned = len(series) > 1 and all(len(t) == len(times[0]) and (t == times[0]).all() for t in times)
-        self.channels_ = [str(uid) for uid in groups.groups] if aligned else None
+        self.channels_ = [str(uid) for uid in uids] if aligned else None
         if aligned:
             return make_channel_windows(series, self.input_size, horizon, self.val_size)
         w = make_windows(series, self.input_size, horizon, self.val_size)
