@@ -69,3 +69,51 @@ def test_standard_scaling_uses_the_training_part_only():
     assert scaled["y"].iloc[:50].mean() == pytest.approx(0.0)
     assert scaled["y"].iloc[:50].std(ddof=0) == pytest.approx(1.0)
     assert scaled["y"].iloc[-1] == pytest.approx((100 - 0.5) / 0.5)
+
+
+def test_absolute_split_borders_take_rows_from_the_start_and_leave_the_rest():
+    # 40 rows: train 0-19, val 20-27, test 28-35, rows 36-39 unused (as ETT leaves its last 3,020 hours)
+    plan = plan_series("a", np.arange(40), spec(protocol="split", horizon=2, train=20, val=8, test=8, input_size=5))
+    assert plan.cutoffs == tuple(range(27, 34))  # first origin: last val row; last forecast lands on row 35
+    assert plan.scaler_rows == 20
+    assert plan.blocks == (tuple(range(7)),)
+    assert plan.train_slice(0) == slice(0, 28)  # the model sees train and val; it carves its own validation
+    assert plan.context_slice(0) == slice(23, 28)  # the first test window reaches back into val
+
+
+def test_drop_last_keeps_whole_test_batches_only():
+    base = dict(protocol="split", horizon=2, train=20, val=8, test=8)
+    assert len(plan_series("a", np.arange(40), spec(**base)).cutoffs) == 7
+    assert plan_series("a", np.arange(40), spec(**base, drop_last=3)).cutoffs == tuple(range(27, 33))  # 3 * (7 // 3)
+    assert len(plan_series("a", np.arange(40), spec(**base, drop_last=7)).cutoffs) == 7
+    with pytest.raises(DataError, match="drop_last 8"):  # one partial batch only: nothing left to score
+        plan_series("a", np.arange(40), spec(**base, drop_last=8))
+
+
+def test_split_parts_are_all_fractions_or_all_row_counts():
+    from tsbench.errors import ConfigError
+    from tsbench.config import validate_experiment
+
+    def bt(**kw):
+        raw = {"name": "x", "data": [{"source": "builtin:sp500"}], "forecasters": [{"name": "n", "model": "naive"}],
+               "backtest": {"protocol": "split", "horizon": 1, **kw}}
+        return validate_experiment(raw).backtest
+
+    assert bt(train=8640, val=2880, test=2880).split_is_absolute()
+    assert not bt(train=0.7, val=0.1, test=0.2).split_is_absolute()
+    with pytest.raises(ConfigError, match="all as fractions"):
+        bt(train=8640, val=0.1, test=2880)
+    with pytest.raises(ConfigError, match="not true/false"):
+        bt(train=0.7, test=0.3, drop_last=True)
+    with pytest.raises(ConfigError, match="belongs to 'protocol: split'"):
+        validate_experiment({"name": "x", "data": [{"source": "builtin:sp500"}], "forecasters": [{"name": "n", "model": "naive"}],
+                             "backtest": {"horizon": 1, "origins": 3, "drop_last": 32}})
+    with pytest.raises(DataError, match="2880 test = 14400"):
+        plan_series("a", np.arange(14000), bt(train=8640, val=2880, test=2880))
+
+
+def test_channels_all_needs_every_series_at_the_same_times():
+    panel = pd.concat([pd.DataFrame({"unique_id": u, "ds": np.arange(k, 50 + k), "y": 1.0}) for u, k in (("a", 0), ("b", 1))])
+    plan_backtest(panel, spec(horizon=1, origins=3))  # each series on its own: fine
+    with pytest.raises(DataError, match="series 'b' .* different timestamps"):
+        plan_backtest(panel, spec(horizon=1, origins=3, channels="all"))

@@ -70,3 +70,32 @@ def test_a_forecaster_may_refit_less_often_than_the_others(tmp_path):
     # the historical mean reads its context, not its fit, so both give the same forecasts at the same origins
     a, b = (fc[fc["model"] == m].sort_values(["unique_id", "cutoff"])["y_pred"].to_numpy() for m in ("every", "once"))
     np.testing.assert_allclose(a, b)
+
+
+def test_ett_style_split_over_all_channels_of_a_wide_file(tmp_path):
+    """Absolute borders, every column a channel, scaled on the training rows, scored over all windows."""
+    rng = np.random.default_rng(5)
+    wide = pd.DataFrame({"t": np.arange(60), **{c: 10 + np.cumsum(rng.normal(0, 1, 60)) for c in "uvw"}})
+    wide.to_csv(tmp_path / "ett.csv", index=False)
+    raw = {
+        "name": "ett_like",
+        "data": [{"source": "csv:ett.csv", "columns": {"time": "t"}}],
+        "backtest": {"protocol": "split", "horizon": 4, "train": 30, "val": 10, "test": 12, "scale": "standard",
+                     "channels": "all", "input_size": 8},
+        "forecasters": [{"name": "rw", "model": "naive"},
+                        {"name": "itr", "model": "itransformer",
+                         "params": {"input_size": 8, "hidden_size": 8, "num_heads": 2, "num_layers": 1, "d_ff": 8,
+                                    "max_steps": 3}}],
+        "metrics": ["mse"],
+        "output": str(tmp_path / "out"),
+    }
+    result = run_experiment(parse_experiment(raw), base_dir=tmp_path, progress=False)
+    assert result.ok, result.failures
+    fc = result.forecasts[result.forecasts["model"] == "rw"]
+    # test rows 40-51: origins 39 .. 51 - 4 = 47, the same for every channel; rows 52-59 unused
+    assert {u: sorted(g["cutoff"].unique()) for u, g in fc.groupby("unique_id")} == {u: list(range(39, 48)) for u in "uvw"}
+    scaled = {c: (wide[c] - wide[c][:30].mean()) / wide[c][:30].std(ddof=0) for c in "uvw"}
+    by_hand = np.mean([(scaled[c][o + h] - scaled[c][o]) ** 2 for c in "uvw" for o in range(39, 48) for h in range(1, 5)])
+    per_channel = result.metrics.query("model == 'rw' and metric == 'mse' and h == 0")["value"]
+    assert len(per_channel) == 3 and per_channel.mean() == pytest.approx(by_hand)  # equal windows per channel
+    assert set(result.forecasts[result.forecasts["model"] == "itr"]["unique_id"]) == set("uvw")

@@ -22,9 +22,17 @@ CHEAP_PARAMS: dict[str, dict] = {
     "lightgbm": {"lags": 5, "n_estimators": 20},
     "lstm": {"input_size": 10, "hidden_size": 8, "max_steps": 20, "batch_size": 32},
     "transformer": {"input_size": 10, "hidden_size": 8, "num_heads": 2, "patch_len": 5, "max_steps": 20, "batch_size": 32},
+    "dlinear": {"input_size": 10, "kernel_size": 5, "max_steps": 20, "batch_size": 32},
+    "nlinear": {"input_size": 10, "max_steps": 20, "batch_size": 32},
+    "patchtst": {"input_size": 10, "patch_len": 4, "stride": 2, "hidden_size": 8, "num_heads": 2, "num_layers": 1,
+                 "d_ff": 16, "max_steps": 20, "batch_size": 32},
+    "nhits": {"input_size": 10, "hidden_size": 16, "pool_sizes": [2, 1], "downsample": [2, 1], "max_steps": 20,
+              "batch_size": 32},
+    "itransformer": {"input_size": 10, "hidden_size": 8, "num_heads": 2, "num_layers": 1, "d_ff": 16,
+                     "max_steps": 20, "batch_size": 32},
 }
 #: Models whose checks take more than a few seconds even with cheap parameters.
-SLOW = {"prophet", "lstm", "transformer", "auto_arima"}
+SLOW = {"prophet", "lstm", "transformer", "auto_arima", "patchtst", "nhits", "itransformer"}
 
 
 def _params(name: str, cls: type) -> dict:

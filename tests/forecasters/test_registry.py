@@ -113,11 +113,12 @@ def test_entry_point_plugin_runs_in_an_experiment_by_its_name(fake_distribution,
 
 
 def test_example_plugin_appears_in_models_and_runs_by_entry_point_name(tmp_path):
-    if "dlinear" not in entry_points(group="tsbench.forecasters").names:
-        pytest.skip(f"the example plugin is not installed; run `{PLUGIN_INSTALL}` first")
+    if "ridge_dlinear" not in entry_points(group="tsbench.forecasters").names:
+        pytest.skip(f"the example plugin is not installed (or installed before its entry point was renamed "
+                    f"ridge_dlinear); run `{PLUGIN_INSTALL}`")
     result = runner.invoke(app, ["models"])
-    assert "dlinear  [entry point (tsbench-dlinear): tsbench_dlinear.dlinear:DLinear]" in result.output
-    run = _run(tmp_path, [{"name": "dl", "model": "dlinear", "params": {"window": 10, "kernel_size": 5}}])
+    assert "ridge_dlinear  [entry point (tsbench-dlinear): tsbench_dlinear.dlinear:DLinear]" in result.output
+    run = _run(tmp_path, [{"name": "dl", "model": "ridge_dlinear", "params": {"window": 10, "kernel_size": 5}}])
     assert run.ok, run.failures
     assert set(run.forecasts["model"]) == {"dl"} and len(run.forecasts) == 2 * 4 * 3
 

@@ -79,29 +79,66 @@ class BacktestSpec(StrictModel):
     refit_every: PositiveInt | Literal["once"] = 1
     gap: Int = Field(0, ge=0)
     min_train: PositiveInt = 20
-    # fixed-split protocol of published benchmarks
-    train: Number | None = Field(None, gt=0, lt=1)
-    val: Number | None = Field(None, ge=0, lt=1)
-    test: Number | None = Field(None, gt=0, lt=1)
+    # fixed-split protocol of published benchmarks: fractions of each series, or absolute row counts
+    train: Int | Number | None = None
+    val: Int | Number | None = None
+    test: Int | Number | None = None
     input_size: PositiveInt | None = None
     scale: Literal["none", "standard"] = "none"
+    #: ``all``: the series are the channels of one multivariate series (every column of a wide
+    #: file), observed at the same times; checked, and channel-mixing models forecast them together.
+    channels: Literal["each", "all"] = "each"
+    #: Batch size of a test loader that drops its last partial batch, as older papers' code did: only
+    #: the first ``drop_last * (n // drop_last)`` of the ``n`` test origins are scored. Off when unset.
+    drop_last: PositiveInt | None = None
+
+    @field_validator("drop_last", mode="before")
+    @classmethod
+    def _batch_size_not_flag(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("give the test batch size whose last partial batch is dropped (e.g. 32), not true/false")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> BacktestSpec:
+        parts = {"train": self.train, "val": self.val, "test": self.test}
         if self.protocol == "rolling":
             if (self.origins is None) == (self.start is None):
                 raise ValueError("give exactly one of 'origins' (a count) or 'start' (a date or step)")
-            if any(v is not None for v in (self.train, self.val, self.test)):
-                raise ValueError("'train'/'val'/'test' fractions belong to 'protocol: split'")
+            if any(v is not None for v in parts.values()):
+                raise ValueError("'train'/'val'/'test' belong to 'protocol: split'")
+            if self.drop_last is not None:
+                raise ValueError("'drop_last' belongs to 'protocol: split' (it drops test origins)")
         else:
-            fractions = [self.train, self.val or 0.0, self.test]
             if self.train is None or self.test is None:
-                raise ValueError("'protocol: split' needs 'train' and 'test' fractions (and optionally 'val')")
-            if abs(sum(fractions) - 1.0) > 1e-9:
-                raise ValueError(f"train + val + test must sum to 1, got {sum(fractions):g}")
+                raise ValueError("'protocol: split' needs 'train' and 'test' (and optionally 'val')")
             if self.origins is not None or self.start is not None:
                 raise ValueError("'protocol: split' uses every origin of the test part; drop 'origins'/'start'")
+            _check_split_parts({k: v for k, v in parts.items() if v is not None})
         return self
+
+    def split_is_absolute(self) -> bool:
+        """True when ``train``/``val``/``test`` are row counts rather than fractions."""
+        return isinstance(self.train, int)
+
+
+def _check_split_parts(parts: dict[str, int | float]) -> None:
+    """All parts fractions summing to 1, or all row counts (``val`` may be 0)."""
+    if all(isinstance(v, int) for v in parts.values()):
+        bad = {k: v for k, v in parts.items() if v < (0 if k == "val" else 1)}
+        if bad:
+            raise ValueError(f"row counts of the split must be positive (val may be 0), got {bad}")
+        return
+    if not all(isinstance(v, float) for v in parts.values()):
+        raise ValueError(
+            f"give 'train'/'val'/'test' all as fractions (0.7, 0.1, 0.2) or all as row counts "
+            f"(8640, 2880, 2880), got {parts}"
+        )
+    bad = {k: v for k, v in parts.items() if not (0 <= v < 1 if k == "val" else 0 < v < 1)}
+    if bad:
+        raise ValueError(f"split fractions must lie in (0, 1) (val in [0, 1)), got {bad}")
+    if abs(sum(parts.values()) - 1.0) > 1e-9:
+        raise ValueError(f"train + val + test must sum to 1, got {sum(parts.values()):g}")
 
 
 class ForecasterSpec(StrictModel):

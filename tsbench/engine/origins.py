@@ -11,7 +11,7 @@ import pandas as pd
 from tsbench.errors import DataError
 from tsbench.panel import DS, ID, Y, iter_series, series_bounds
 
-__all__ = ["SeriesPlan", "plan_series", "plan_backtest", "first_cutoffs", "standardize"]
+__all__ = ["SeriesPlan", "plan_series", "split_borders", "plan_backtest", "first_cutoffs", "standardize"]
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,10 @@ def plan_series(uid: str, ds: np.ndarray, spec) -> SeriesPlan:
     h = spec.horizon
     last = n - 1 - h
     if spec.protocol == "split":
-        n_before_test = int(np.floor((spec.train + (spec.val or 0.0)) * n))
-        positions = np.arange(n_before_test - 1, last + 1)
+        n_train, n_before_test, end = split_borders(uid, n, spec)
+        positions = np.arange(n_before_test - 1, end - h)
+        if spec.drop_last:  # the last partial test batch of an older paper's loader is not scored
+            positions = positions[: len(positions) - len(positions) % spec.drop_last]
     elif spec.origins is not None:
         positions = last - spec.step * np.arange(spec.origins - 1, -1, -1)
     else:
@@ -69,8 +71,27 @@ def plan_series(uid: str, ds: np.ndarray, spec) -> SeriesPlan:
     origins = list(range(len(positions)))
     blocks = tuple(tuple(origins[i : i + every]) for i in range(0, len(origins), every))
     window = None if spec.window == "expanding" else int(spec.window)
-    scaler_rows = int(np.floor(spec.train * n)) if spec.protocol == "split" else int(first_train)
+    scaler_rows = n_train if spec.protocol == "split" else int(first_train)
     return SeriesPlan(uid, n, tuple(int(p) for p in positions), blocks, spec.gap, window, spec.input_size, scaler_rows)
+
+
+def split_borders(uid: str, n: int, spec) -> tuple[int, int, int]:
+    """Rows of the training part, rows before the test part, and the end of the test part.
+
+    Fractions split the whole series (the validation part is what lies between
+    ``floor(train * n)`` and ``floor((train + val) * n)``); row counts are taken
+    from the start, and rows after the test part are not used (the ETT
+    convention: 8640/2880/2880 hourly rows, 12/4/4 months, of 17,420).
+    """
+    if spec.split_is_absolute():
+        end = spec.train + (spec.val or 0) + spec.test
+        if end > n:
+            raise DataError(
+                f"series '{uid}' has {n} rows; the split asks for {spec.train} train + {spec.val or 0} val + "
+                f"{spec.test} test = {end}. Give smaller row counts, or fractions."
+            )
+        return spec.train, spec.train + (spec.val or 0), end
+    return int(np.floor(spec.train * n)), int(np.floor((spec.train + (spec.val or 0.0)) * n)), n
 
 
 def _first_at_or_after(ds: np.ndarray, start, uid: str) -> int:
@@ -107,6 +128,8 @@ def _show(value) -> str:
 def _too_short(uid: str, n: int, spec, first_train: int) -> str:
     if spec.protocol == "split":
         asked = f"a split of {spec.train}/{spec.val or 0}/{spec.test} with horizon {spec.horizon}"
+        if spec.drop_last:
+            asked += f" and drop_last {spec.drop_last}"
     elif spec.origins is not None:
         asked = f"{spec.origins} origins {spec.step} apart with horizon {spec.horizon} and gap {spec.gap}"
     else:
@@ -120,8 +143,26 @@ def _too_short(uid: str, n: int, spec, first_train: int) -> str:
 
 
 def plan_backtest(panel: pd.DataFrame, spec) -> dict[str, SeriesPlan]:
-    """A :class:`SeriesPlan` for every series of a sorted panel."""
-    return {str(uid): plan_series(str(uid), g[DS].to_numpy(), spec) for uid, g in iter_series(panel)}
+    """A :class:`SeriesPlan` for every series of a sorted panel.
+
+    Under ``channels: all`` the series must be observed at the same times (the
+    columns of one wide file), so every channel has the same borders and origins.
+    """
+    times = {str(uid): g[DS].to_numpy() for uid, g in iter_series(panel)}
+    if getattr(spec, "channels", "each") == "all":
+        _check_aligned(times)
+    return {uid: plan_series(uid, ds, spec) for uid, ds in times.items()}
+
+
+def _check_aligned(times: dict[str, np.ndarray]) -> None:
+    first_uid, first = next(iter(times.items()))
+    for uid, ds in times.items():
+        if len(ds) != len(first) or (ds != first).any():
+            raise DataError(
+                f"backtest.channels is 'all', so every series is a channel observed at the same times; "
+                f"series '{uid}' ({len(ds)} rows) and '{first_uid}' ({len(first)} rows) have different "
+                "timestamps. Use one wide file with one row per time (missing: drop), or channels: each."
+            )
 
 
 def first_cutoffs(panel: pd.DataFrame, series_plans: dict[str, SeriesPlan]) -> pd.DataFrame:

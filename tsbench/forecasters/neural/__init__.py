@@ -1,4 +1,4 @@
-"""Global neural forecasters (LSTM, Transformer) on torch; torch is imported only by their modules.
+"""Global neural forecasters (LSTM, Transformer, DLinear, PatchTST, ...) on torch, imported only by their modules.
 
 Importing this package does not import torch: the registry loads
 ``tsbench.forecasters.neural.lstm`` or ``.transformer`` only when an experiment

@@ -24,7 +24,7 @@ def require_torch() -> ModuleType:
         return importlib.import_module("torch")
     except ImportError as exc:
         raise ImportError(
-            "the neural forecasters (lstm, transformer) need PyTorch, which is not installed "
+            "the neural forecasters (lstm, transformer, dlinear, patchtst, ...) need PyTorch, which is not installed "
             f"({exc}); install the CPU build with: {INSTALL_HINT}",
             name="torch",
         ) from None

@@ -5,6 +5,12 @@ build the torch module in ``_build_module(horizon, n_outputs)``; the module maps
 normalised windows ``(B, input_size)`` to ``(B, horizon, n_outputs)`` and has a
 final ``nn.Linear`` called ``head`` whose ``horizon * n_outputs`` outputs are
 read in that order.
+
+A model that mixes channels (``mixes_channels = True``, e.g. iTransformer) maps
+``(B, C, input_size)`` to ``(B, C, horizon, n_outputs)`` instead: when every
+series of the training panel is observed at the same times (the columns of one
+wide file), they are its ``C`` channels, and it then forecasts those channels
+together; otherwise each series is a panel of one channel.
 """
 
 from __future__ import annotations
@@ -27,7 +33,14 @@ from tsbench.forecasters.neural.training import (
     torch,
     train_module,
 )
-from tsbench.forecasters.neural.windows import denormalise, input_windows, make_windows, normalise
+from tsbench.forecasters.neural.windows import (
+    denormalise,
+    input_windows,
+    make_channel_windows,
+    make_windows,
+    normalise,
+    scale_floor,
+)
 from tsbench.panel import DS, ID, Y, quantile_columns, series_bounds
 
 __all__ = ["NeuralForecaster", "DEFAULT_HORIZON", "DEFAULT_LEVELS"]
@@ -59,12 +72,15 @@ class NeuralForecaster(BaseForecaster):
     """
 
     tags: ClassVar = {"global": True, "quantiles": True, "batch_origins": True}
+    #: True for models over aligned channels ``(B, C, L)``; False for models over one series ``(B, L)``.
+    mixes_channels: ClassVar[bool] = False
 
     # -- parameters ----------------------------------------------------------------------
     def check_params(self) -> None:
         """Raise ``ValueError`` for parameter values that cannot work."""
         for name in _POSITIVE_INTS:
-            check_int(name, getattr(self, name), low=1)
+            if hasattr(self, name):  # a linear model has no hidden size or layers
+                check_int(name, getattr(self, name), low=1)
         check_int("horizon", self.horizon, low=1, optional=True)
         if not self.learning_rate > 0:
             raise ValueError(f"'learning_rate' must be > 0, got {self.learning_rate!r}.")
@@ -79,11 +95,40 @@ class NeuralForecaster(BaseForecaster):
         bad = [q for q in (self.quantiles or ()) if not 0 < q < 1]
         if bad:
             raise ValueError(f"'quantiles' must lie strictly between 0 and 1, got {bad}.")
+        if getattr(self, "loss", "huber") not in ("huber", "mse"):
+            raise ValueError(f"'loss' must be 'huber' or 'mse', got {self.loss!r}.")
         if self.device not in ("auto", "cpu") and not str(self.device).startswith(("cuda", "mps")):
             raise ValueError(f"'device' must be 'auto', 'cpu', 'cuda[:N]' or 'mps', got {self.device!r}.")
 
     def _build_module(self, horizon: int, n_outputs: int):
         raise NotImplementedError
+
+    def _windows(self, train: pd.DataFrame, horizon: int):
+        """Training windows; for a channel-mixing model, also learn which series are its channels."""
+        groups = train.groupby(ID, sort=False)
+        uids, series = zip(*((uid, g.to_numpy(dtype=np.float64)) for uid, g in groups[Y]))
+        if not self.mixes_channels:
+            return make_windows(list(series), self.input_size, horizon, self.val_size)
+        times = [g.to_numpy() for _, g in groups[DS]]
+        aligned = len(series) > 1 and all(len(t) == len(times[0]) and (t == times[0]).all() for t in times)
+        self.channels_ = [str(uid) for uid in uids] if aligned else None
+        if aligned:
+            return make_channel_windows(series, self.input_size, horizon, self.val_size)
+        w = make_windows(series, self.input_size, horizon, self.val_size)
+        w.x_train, w.y_train, w.x_val, w.y_val = (a[:, None] for a in (w.x_train, w.y_train, w.x_val, w.y_val))
+        return w
+
+    def _channel_order(self, uids: np.ndarray, what: str) -> np.ndarray:
+        """Positions of the fitted channels in ``uids`` (all series, for a model without channels)."""
+        if getattr(self, "channels_", None) is None:
+            return np.arange(len(uids))
+        where = {str(u): i for i, u in enumerate(uids)}
+        if sorted(where) != sorted(self.channels_):
+            raise DataError(
+                f"{type(self).__name__} was fitted on the channels {self.channels_} together; {what} has "
+                f"the series {sorted(where)}. Forecast the same channels it was fitted on."
+            )
+        return np.array([where[c] for c in self.channels_])
 
     # -- fit -----------------------------------------------------------------------------
     def _fit(self, train: pd.DataFrame) -> None:
@@ -99,16 +144,18 @@ class NeuralForecaster(BaseForecaster):
         self.n_fits_ = getattr(self, "n_fits_", 0) + 1 if warm else 1
         if warm and int(self.refit_steps) == 0:
             return
-        series = [g.to_numpy(dtype=np.float64) for _, g in train.groupby(ID, sort=False)[Y]]
-        windows = make_windows(series, self.input_size, horizon, self.val_size)
+        windows = self._windows(train, horizon)
         if not len(windows.x_train):
             raise DataError(
                 f"{type(self).__name__}: no complete, finite training window of {self.input_size} inputs "
                 f"and {horizon} targets; use a smaller 'input_size' or a longer history."
             )
-        windows.x_train, windows.y_train = normalise(windows.x_train, windows.y_train)[:2]
+        if not warm:  # a tenth of the median window scale: flat windows stay on the data's scale
+            self.scale_floor_ = scale_floor(windows.x_train)
+        floor = self.scale_floor_
+        windows.x_train, windows.y_train = normalise(windows.x_train, windows.y_train, floor)[:2]
         if len(windows.x_val):
-            windows.x_val, windows.y_val = normalise(windows.x_val, windows.y_val)[:2]
+            windows.x_val, windows.y_val = normalise(windows.x_val, windows.y_val, floor)[:2]
         config = TrainConfig(
             max_steps=int(self.refit_steps) if warm else int(self.max_steps),
             batch_size=int(self.batch_size),
@@ -116,6 +163,7 @@ class NeuralForecaster(BaseForecaster):
             early_stopping=int(self.early_stopping),
             quantiles=levels,
             seed=seed + self.n_fits_ - 1,
+            loss=getattr(self, "loss", "huber"),
         )
         with thread_limit(self.num_threads):
             device = resolve_device(self.device)
@@ -129,7 +177,10 @@ class NeuralForecaster(BaseForecaster):
     # -- predict -------------------------------------------------------------------------
     def _predict(self, context: pd.DataFrame, horizon: int, quantiles: tuple[float, ...]) -> pd.DataFrame:
         values, starts, ends, uids = _series_layout(context)
-        point, qs = self._forecast(input_windows(values, ends, starts, self.input_size), horizon, quantiles)
+        order = self._channel_order(uids, "the context")
+        values_in = input_windows(values, ends[order], starts[order], self.input_size)
+        point, qs = self._forecast(values_in, horizon, quantiles)
+        uids = uids[order]
         out = pd.DataFrame({
             ID: np.repeat(uids, horizon),
             "h": np.tile(np.arange(1, horizon + 1), len(uids)),
@@ -149,7 +200,10 @@ class NeuralForecaster(BaseForecaster):
         ds = history[DS].to_numpy()
         where = {uid: i for i, uid in enumerate(uids)}
         ends, origin_ids = [], []
-        for uid, cuts in cutoffs.groupby(ID, sort=False)["cutoff"]:
+        groups = dict(tuple(cutoffs.groupby(ID, sort=False)["cutoff"]))
+        if getattr(self, "channels_", None) is not None:
+            groups = _aligned_cutoffs(groups, self._channel_order(np.array(list(groups)), "the cutoffs"))
+        for uid, cuts in groups.items():
             if uid not in where:
                 raise DataError(f"predict_origins: series {uid!r} has a cutoff but no rows in the history.")
             i = where[uid]
@@ -174,13 +228,17 @@ class NeuralForecaster(BaseForecaster):
         return frame
 
     def _forecast(self, x: np.ndarray, horizon: int, quantiles: tuple[float, ...]):
-        """Point forecasts ``(N, horizon)`` and quantiles ``(N, horizon, len(quantiles))`` from raw windows."""
+        """Point forecasts ``(N, horizon)`` and quantiles ``(N, horizon, len(quantiles))`` from raw windows.
+
+        For a model fitted on ``C`` channels, ``x`` holds ``C`` blocks of
+        windows, one per channel in the fitted order, each with the same origins.
+        """
         trained = self.horizon_
         points, spreads = [], []
         with thread_limit(self.num_threads):
             while sum(p.shape[1] for p in points) < horizon:
-                x_norm, _, loc, scale = normalise(x)
-                out = denormalise(forward(self.module_, x_norm, self.device_), loc, scale)  # (N, H, K)
+                x_norm, _, loc, scale = normalise(x, floor=self.scale_floor_)
+                out = denormalise(self._net(x_norm), loc, scale)  # (N, H, K)
                 points.append(out[:, :, 0])
                 spreads.append(np.sort(out[:, :, 1:], axis=-1) - out[:, :, :1])
                 x = np.concatenate([x, out[:, :, 0]], axis=1)[:, -self.input_size :]
@@ -188,6 +246,15 @@ class NeuralForecaster(BaseForecaster):
         if not quantiles:
             return point, np.empty((len(point), horizon, 0))
         return point, point[:, :, None] + self._spread(spreads, horizon, trained, quantiles)
+
+    def _net(self, x_norm: np.ndarray) -> np.ndarray:
+        """The module on normalised windows ``(N, L)`` -> ``(N, H, K)``, stacking channels for a mixing model."""
+        if not self.mixes_channels:
+            return forward(self.module_, x_norm, self.device_)
+        c = len(self.channels_) if getattr(self, "channels_", None) is not None else 1
+        x = x_norm.reshape(c, -1, x_norm.shape[-1]).transpose(1, 0, 2)  # (N / C, C, L)
+        out = forward(self.module_, x, self.device_)  # (N / C, C, H, K)
+        return out.transpose(1, 0, 2, 3).reshape(len(x_norm), *out.shape[2:])
 
     def _spread(self, spreads, horizon, trained, quantiles) -> np.ndarray:
         """Quantile offsets from the point forecast at the asked levels, ``(N, horizon, Q)``."""
@@ -218,6 +285,19 @@ def _init_head(head, horizon: int, levels: tuple[float, ...]) -> None:
         if levels:
             bias[:, 1:] = np.sqrt(np.arange(1, horizon + 1))[:, None] * norm.ppf(np.asarray(levels))[None, :]
         head.bias.copy_(torch.as_tensor(bias.reshape(-1), dtype=head.bias.dtype))
+
+
+def _aligned_cutoffs(groups: dict, order: np.ndarray) -> dict:
+    """The cutoffs by channel in the fitted order, checked to be the same for every channel."""
+    uids = list(groups)
+    ordered = {uids[i]: np.sort(groups[uids[i]].to_numpy()) for i in order}
+    first = next(iter(ordered.values()))
+    if any(len(c) != len(first) or (c != first).any() for c in ordered.values()):
+        raise DataError(
+            "predict_origins: a model over aligned channels forecasts every channel at the same cutoffs; "
+            "the cutoffs differ between series. Give each channel the same cutoffs."
+        )
+    return {uid: pd.Series(c) for uid, c in ordered.items()}
 
 
 def _series_layout(panel: pd.DataFrame):

@@ -1,8 +1,9 @@
 """The training loop shared by the neural forecasters: losses, seeds, threads, device, early stopping.
 
-The models (``lstm.py``, ``transformer.py``) map normalised input windows
-``(B, input_size)`` to ``(B, horizon, 1 + n_quantiles)``: channel 0 is the point
-forecast, trained with the Huber loss, and the others are quantiles, trained
+The models (``lstm.py``, ``dlinear.py``, ...) map normalised input windows
+``(B, input_size)`` to ``(B, horizon, 1 + n_quantiles)`` (with a channel axis
+after the batch for a model over aligned channels): output 0 is the point
+forecast, trained with the Huber (or squared) loss, and the others are quantiles, trained
 with the pinball loss. Everything here works on normalised windows from
 :mod:`tsbench.forecasters.neural.windows`.
 """
@@ -49,6 +50,7 @@ class TrainConfig:
     weight_decay: float = 0.01
     grad_clip: float = 1.0
     huber_delta: float = 1.0
+    loss: str = "huber"  # of the point channel: "huber", or "mse" as the long-horizon papers train
     max_val_windows: int = 512
 
 
@@ -88,23 +90,26 @@ def thread_limit(num_threads: int | None) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-def forecast_loss(out, target, levels, huber_delta: float = 1.0):
-    """Huber loss of the point channel plus the mean pinball loss of the quantile channels.
+def forecast_loss(out, target, levels, huber_delta: float = 1.0, loss: str = "huber"):
+    """Huber (or squared) loss of the point channel plus the mean pinball loss of the quantile channels.
 
     Parameters
     ----------
     out
-        Model output ``(B, H, 1 + Q)``.
+        Model output ``(B, H, 1 + Q)`` (or ``(B, C, H, 1 + Q)`` over channels).
     target
-        Normalised targets ``(B, H)``.
+        Normalised targets ``(B, H)`` (or ``(B, C, H)``).
     levels
         Tensor of the ``Q`` quantile levels (may be empty).
     """
-    loss = torch.nn.functional.huber_loss(out[..., 0], target, delta=huber_delta)
+    if loss == "mse":
+        total = torch.nn.functional.mse_loss(out[..., 0], target)
+    else:
+        total = torch.nn.functional.huber_loss(out[..., 0], target, delta=huber_delta)
     if levels.numel():
         err = target.unsqueeze(-1) - out[..., 1:]  # (B, H, Q)
-        loss = loss + torch.maximum(levels * err, (levels - 1) * err).mean()
-    return loss
+        total = total + torch.maximum(levels * err, (levels - 1) * err).mean()
+    return total
 
 
 def train_module(module, windows: WindowSet, config: TrainConfig, device) -> TrainReport:
@@ -124,19 +129,19 @@ def train_module(module, windows: WindowSet, config: TrainConfig, device) -> Tra
     optimiser = torch.optim.AdamW(module.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     eval_every = max(1, min(25, config.max_steps // 10))
     patience = config.early_stopping if len(x_val) else 0
-    best = (_evaluate(module, x_val, y_val, levels, config.huber_delta), 0, copy.deepcopy(module.state_dict()))
+    best = (_evaluate(module, x_val, y_val, levels, config), 0, copy.deepcopy(module.state_dict()))
     bad_evals, step, stopped = 0, 0, False
     n = len(x_train)
     for step in range(1, config.max_steps + 1):
         module.train()
         idx = torch.as_tensor(rng.integers(0, n, size=min(config.batch_size, n)), device=device)
-        loss = forecast_loss(module(x_train[idx]), y_train[idx], levels, config.huber_delta)
+        loss = forecast_loss(module(x_train[idx]), y_train[idx], levels, config.huber_delta, config.loss)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(module.parameters(), config.grad_clip)
         optimiser.step()
         if len(x_val) and (step % eval_every == 0 or step == config.max_steps):
-            val = _evaluate(module, x_val, y_val, levels, config.huber_delta)
+            val = _evaluate(module, x_val, y_val, levels, config)
             if val < best[0]:
                 best, bad_evals = (val, step, copy.deepcopy(module.state_dict())), 0
             else:
@@ -171,9 +176,9 @@ def _val_subset(windows: WindowSet, limit: int, device):
     return as_t(x), as_t(y)
 
 
-def _evaluate(module, x_val, y_val, levels, huber_delta) -> float:
+def _evaluate(module, x_val, y_val, levels, config: TrainConfig) -> float:
     if not len(x_val):
         return float("inf")
     module.eval()
     with torch.no_grad():
-        return float(forecast_loss(module(x_val), y_val, levels, huber_delta))
+        return float(forecast_loss(module(x_val), y_val, levels, config.huber_delta, config.loss))

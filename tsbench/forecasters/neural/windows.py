@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["WindowSet", "make_windows", "input_windows", "normalise", "denormalise"]
+__all__ = [
+    "WindowSet", "make_windows", "make_channel_windows", "input_windows", "normalise", "scale_floor", "denormalise",
+]
 
 #: Floor of the normalisation scale, relative to the window's level, so that flat windows stay finite.
 _EPS = 1e-8
@@ -21,7 +23,11 @@ _EPS = 1e-8
 
 @dataclass
 class WindowSet:
-    """Training and validation windows: inputs ``(N, input_size)``, targets ``(N, horizon)``."""
+    """Training and validation windows: inputs ``(N, input_size)``, targets ``(N, horizon)``.
+
+    Windows of aligned channels (:func:`make_channel_windows`) carry a channel
+    axis: inputs ``(N, C, input_size)``, targets ``(N, C, horizon)``.
+    """
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -49,26 +55,52 @@ def make_windows(
     val_size
         Fraction of each series kept as validation tail; 0 disables validation.
     """
-    xs_t, ys_t, xs_v, ys_v = [], [], [], []
-    for y in series:
-        y = np.asarray(y, dtype=np.float64)
-        n = len(y)
-        val_len = max(horizon, int(np.ceil(val_size * n))) if val_size > 0 else 0
-        if n - val_len < horizon + 2:  # too short to spare a tail: train on all of it
-            val_len = 0
-        pad = max(0, input_size + horizon + val_len - n)
-        y = np.concatenate([np.full(pad, y[0]), y])
-        ends = np.arange(input_size - 1, len(y) - horizon)
-        x, target = _gather(y, ends, input_size, horizon)
-        is_val = ends + horizon >= len(y) - val_len if val_len else np.zeros(len(ends), bool)
-        ok = np.isfinite(x).all(axis=1) & np.isfinite(target).all(axis=1)
-        xs_t.append(x[ok & ~is_val])
-        ys_t.append(target[ok & ~is_val])
-        xs_v.append(x[ok & is_val])
-        ys_v.append(target[ok & is_val])
-    return WindowSet(
-        np.concatenate(xs_t), np.concatenate(ys_t), np.concatenate(xs_v), np.concatenate(ys_v)
-    )
+    parts = [_series_windows(y, input_size, horizon, val_size) for y in series]
+    out = []
+    for x, target, is_val, ok in parts:
+        out.append((x[ok & ~is_val], target[ok & ~is_val], x[ok & is_val], target[ok & is_val]))
+    return WindowSet(*(np.concatenate(arrays) for arrays in zip(*out)))
+
+
+def make_channel_windows(
+    series: list[np.ndarray], input_size: int, horizon: int, val_size: float
+) -> WindowSet:
+    """Windows of aligned channels (series of one length, observed at the same times), stacked.
+
+    The window ending at position ``t`` holds every channel's values up to
+    ``t``; it is kept only when every channel is finite there. The split into
+    training and validation is that of :func:`make_windows`.
+
+    Returns
+    -------
+    WindowSet
+        Inputs ``(N, C, input_size)`` and targets ``(N, C, horizon)``.
+    """
+    lengths = {len(y) for y in series}
+    if len(lengths) != 1:
+        raise ValueError(f"aligned channels must have one length, got lengths {sorted(lengths)}")
+    parts = [_series_windows(y, input_size, horizon, val_size) for y in series]
+    x = np.stack([p[0] for p in parts], axis=1)  # (N, C, L)
+    target = np.stack([p[1] for p in parts], axis=1)  # (N, C, H)
+    is_val = parts[0][2]
+    ok = np.logical_and.reduce([p[3] for p in parts])
+    return WindowSet(x[ok & ~is_val], target[ok & ~is_val], x[ok & is_val], target[ok & is_val])
+
+
+def _series_windows(y, input_size: int, horizon: int, val_size: float):
+    """Every window of one series, unfiltered: inputs, targets, is-validation and is-finite masks."""
+    y = np.asarray(y, dtype=np.float64)
+    n = len(y)
+    val_len = max(horizon, int(np.ceil(val_size * n))) if val_size > 0 else 0
+    if n - val_len < horizon + 2:  # too short to spare a tail: train on all of it
+        val_len = 0
+    pad = max(0, input_size + horizon + val_len - n)
+    y = np.concatenate([np.full(pad, y[0]), y])
+    ends = np.arange(input_size - 1, len(y) - horizon)
+    x, target = _gather(y, ends, input_size, horizon)
+    is_val = ends + horizon >= len(y) - val_len if val_len else np.zeros(len(ends), bool)
+    ok = np.isfinite(x).all(axis=1) & np.isfinite(target).all(axis=1)
+    return x, target, is_val, ok
 
 
 def input_windows(values: np.ndarray, ends: np.ndarray, starts: np.ndarray, input_size: int) -> np.ndarray:
@@ -88,31 +120,42 @@ def input_windows(values: np.ndarray, ends: np.ndarray, starts: np.ndarray, inpu
     return np.asarray(values, dtype=np.float64)[idx]
 
 
-def normalise(x: np.ndarray, y: np.ndarray | None = None):
+def normalise(x: np.ndarray, y: np.ndarray | None = None, floor: float = 0.0):
     """Express windows as changes from their last value, in units of their step size.
+
+    The time axis is the last one, so ``x`` may be ``(N, L)`` or ``(N, C, L)``.
 
     ``loc`` is the last input value and ``scale`` the root mean square of the
     input's first differences (a per-window volatility), so a model that outputs
-    zero forecasts the random walk.
+    zero forecasts the random walk. ``scale`` is at least ``floor``: a window
+    that is flat (a sensor stuck for hours, a market closed) would otherwise
+    blow its targets up by orders of magnitude, and one such window can
+    dominate a squared loss.
 
     Returns
     -------
     tuple
         ``(x_norm, y_norm, loc, scale)``; ``y_norm`` is None when ``y`` is.
-        ``loc`` and ``scale`` have shape ``(N, 1)``.
+        ``loc`` and ``scale`` have the shape of ``x`` with a last axis of 1:
+        ``(N, 1)``, or ``(N, C, 1)`` for windows of aligned channels.
     """
-    loc = x[:, -1:]
-    diffs = np.diff(x, axis=1)
-    scale = np.sqrt(np.mean(diffs**2, axis=1, keepdims=True)) if x.shape[1] > 1 else np.zeros_like(loc)
-    scale = np.maximum(scale, _EPS * (1.0 + np.abs(loc)))
+    loc = x[..., -1:]
+    diffs = np.diff(x, axis=-1)
+    scale = np.sqrt(np.mean(diffs**2, axis=-1, keepdims=True)) if x.shape[-1] > 1 else np.zeros_like(loc)
+    scale = np.maximum(np.maximum(scale, floor), _EPS * (1.0 + np.abs(loc)))
     x_norm = (x - loc) / scale
     y_norm = None if y is None else (y - loc) / scale
     return x_norm, y_norm, loc, scale
 
 
+def scale_floor(x: np.ndarray, fraction: float = 0.1) -> float:
+    """``fraction`` of the median normalisation scale of the windows ``x`` (the floor used at fit and predict)."""
+    return float(fraction * np.median(normalise(x)[3])) if len(x) else 0.0
+
+
 def denormalise(z: np.ndarray, loc: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """Undo :func:`normalise`; ``z`` may carry trailing axes (e.g. ``(N, H, K)``)."""
-    shape = (-1,) + (1,) * (z.ndim - 1)
+    """Undo :func:`normalise`; ``z`` may carry trailing axes (e.g. ``(N, H, K)`` or ``(N, C, H, K)``)."""
+    shape = loc.shape[:-1] + (1,) * (z.ndim - loc.ndim + 1)
     return loc.reshape(shape) + scale.reshape(shape) * z
 
 

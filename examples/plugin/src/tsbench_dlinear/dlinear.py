@@ -48,7 +48,7 @@ class DLinear(BaseForecaster):
     """
 
     tags: ClassVar = {"global": True, "quantiles": True}
-    name = "dlinear"
+    name = "ridge_dlinear"
 
     def __init__(self, window: int = 30, horizon: int = 5, kernel_size: int = 25,
                  alpha: float = 1.0, normalize: bool = True) -> None:
