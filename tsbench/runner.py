@@ -13,7 +13,7 @@ import pandas as pd
 from tsbench.config import Experiment, config_hash
 from tsbench.data.loader import load_panel_levels
 from tsbench.engine.cells import CellResult, plan_cells_by_refit, run_cell
-from tsbench.engine.executors import make_executor
+from tsbench.engine.executors import default_workers, make_executor
 from tsbench.engine.manifest import build_manifest
 from tsbench.engine.origins import first_cutoffs, plan_backtest, standardize
 from tsbench.engine.store import RunStore, collect, write_atomic, write_json
@@ -126,7 +126,8 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     precheck_metrics(metric_plans, panel, first_cutoffs(panel, series_plans), levels, periods=list(experiment.periods))
     cells = plan_cells_by_refit(panel, experiment.backtest, resolved.forecasters,
                                 [f.refit_every for f in experiment.forecasters], experiment.quantiles,
-                                experiment.seed, fallbacks=resolved.fallbacks, series_plans=series_plans)
+                                experiment.seed, fallbacks=resolved.fallbacks, series_plans=series_plans,
+                                workers=experiment.executor.workers or default_workers())
     store = RunStore(run_dir)
     if fresh:
         store.reset()
@@ -175,6 +176,10 @@ def _execute(executor, cells, store, progress, total, already) -> list[dict]:
                 if result.error is None:
                     store.save(result)
                     log.info("cell %s done in %.2fs", result.key, result.meta.get("wall_time", 0.0))
+                    for lost in result.meta.get("failed_series", []):  # the rest of its chunk is stored
+                        failures.append({"key": result.key, "model": result.name, "series": [lost["series"]],
+                                         "error": lost["error"], "traceback": lost["traceback"]})
+                        log.error("cell %s, series %s failed: %s", result.key, lost["series"], lost["error"])
                     if result.meta.get("fallback", {}).get("origins"):
                         log.warning("cell %s: fallback %s forecast %d origin(s): %s", result.key,
                                     result.meta["fallback"]["model"], result.meta["fallback"]["origins"],

@@ -43,7 +43,9 @@ class RunStore:
 
     A cell counts as finished when its ``.json`` record exists; the forecasts
     (``.parquet``) are written first, so a crash between the two only costs
-    that cell. Failed cells are not stored, so a re-run tries them again.
+    that cell. Failed cells are not stored, so a re-run tries them again. A
+    chunk where some series failed is stored with a ``.partial`` marker: its
+    forecasts count in the results, and a re-run computes it again.
     """
 
     def __init__(self, run_dir: Path) -> None:
@@ -65,18 +67,30 @@ class RunStore:
         """Keys of the cells already stored."""
         if not self.cells_dir.exists():
             return set()
+        partial = {p.stem for p in self.cells_dir.glob("*.partial")}
+        return self.stored() - partial
+
+    def stored(self) -> set[str]:
+        """Keys of the cells whose forecasts are stored, complete or not."""
+        if not self.cells_dir.exists():
+            return set()
         return {p.stem for p in self.cells_dir.glob("*.json") if (self.cells_dir / f"{p.stem}.parquet").exists()}
 
     def save(self, result: CellResult) -> None:
         """Store a successful cell's forecasts and record."""
         assert result.forecasts is not None  # internal invariant: only called on success
+        marker = self.cells_dir / f"{result.key}.partial"
+        if result.meta.get("failed_series"):
+            write_atomic(marker, lambda p: p.write_text(""))
         write_atomic(self.cells_dir / f"{result.key}.parquet", lambda p: result.forecasts.to_parquet(p, index=False))
         record = {"key": result.key, "model": result.name, "series": list(result.series), **result.meta}
         write_json(self.cells_dir / f"{result.key}.json", record)
+        if not result.meta.get("failed_series"):
+            marker.unlink(missing_ok=True)
 
     def records(self, keys: set[str] | None = None) -> list[dict]:
         """The JSON records of stored cells (all, or those in ``keys``)."""
-        keys = self.finished() if keys is None else keys & self.finished()
+        keys = self.stored() if keys is None else keys & self.stored()
         return [json.loads((self.cells_dir / f"{k}.json").read_text()) for k in sorted(keys)]
 
     def read(self, key: str) -> pd.DataFrame:
@@ -102,7 +116,7 @@ def collect(store: RunStore, cells, path: Path) -> int:
     path
         Where ``forecasts.parquet`` is written (atomically).
     """
-    done = store.finished()
+    done = store.stored()
     order = sorted((c for c in cells if c.key in done), key=lambda c: (c.name, min(c.series)))
     counted: list[int] = []
     write_atomic(path, lambda tmp: _write(store, order, tmp, counted))

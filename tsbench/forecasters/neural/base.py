@@ -58,7 +58,7 @@ class NeuralForecaster(BaseForecaster):
       for ``refit_steps`` steps when that parameter is set (0 keeps the weights).
     """
 
-    tags: ClassVar = {"global": True, "quantiles": True, "batch_origins": True}
+    tags: ClassVar = {"global": True, "quantiles": True, "batch_origins": True, "reads_last": "input_size"}
 
     # -- parameters ----------------------------------------------------------------------
     def check_params(self) -> None:
