@@ -17,7 +17,7 @@ from tsbench.forecasters.base import LocalForecaster
 from tsbench.panel import ID
 from tsbench.testing import synthetic_panel
 
-__all__ = ["NoisyDrift", "SlowForecaster", "FlakyForecaster", "HangingForecaster", "CrashingForecaster",
+__all__ = ["NoisyDrift", "FlatHater", "SlowForecaster", "FlakyForecaster", "HangingForecaster", "CrashingForecaster",
            "write_panel", "experiment"]
 
 
@@ -38,6 +38,21 @@ class NoisyDrift(LocalForecaster):
 
     def _predict_one(self, state, y, horizon):
         return y[-1] + state * np.arange(1, horizon + 1)
+
+
+class FlatHater(NoisyDrift):
+    """:class:`NoisyDrift` on its per-series hooks that raises ``ValueError`` on a constant training series.
+
+    It runs on the engine's array path, so many series share one cell; the
+    series that makes it fail must fail alone.
+    """
+
+    name = "flat_hater"
+
+    def _fit_one(self, y):
+        if np.ptp(y) == 0:
+            raise ValueError("deliberate failure on a constant series")
+        return super()._fit_one(y)
 
 
 class SlowForecaster(NoisyDrift):
