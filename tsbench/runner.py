@@ -19,7 +19,7 @@ from tsbench.engine.origins import first_cutoffs, plan_backtest, standardize
 from tsbench.engine.store import RunStore, collect, write_atomic, write_json
 from tsbench.experiment import ResolvedExperiment, resolve_experiment
 from tsbench.metrics.plan import metric_scales, precheck_metrics
-from tsbench.metrics.scoring import empty_metrics, metrics_by_period, score
+from tsbench.metrics.streamed import score_file
 from tsbench.report.tables import leaderboard, leaderboard_markdown, period_markdown, period_table
 
 __all__ = ["RunResult", "run_experiment", "run_dir_for"]
@@ -142,11 +142,9 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     execute_time = time.perf_counter() - t0
     keys = {c.key for c in cells}
     forecasts_path = run_dir / "forecasts.parquet"
-    collect(store, cells, forecasts_path)  # streamed from the cells, a chunk at a time
-    forecasts = pd.read_parquet(forecasts_path)
-    metrics = score(forecasts, panel, levels, targets, metric_plans) if len(forecasts) else empty_metrics()
-    by_period = (metrics_by_period(forecasts, panel, levels, targets, metric_plans, experiment.periods)
-                 if len(forecasts) else None)
+    n_rows = collect(store, cells, forecasts_path)  # streamed from the cells, a chunk at a time
+    # scored a group of series at a time: memory follows the group, not the run
+    metrics, by_period = score_file(forecasts_path, panel, levels, targets, metric_plans, experiment.periods)
     models = [f.name for f in experiment.forecasters]
     board = leaderboard(metrics, names, experiment.baseline, models, n_series=len(series_plans))
     timing = {"wall_time": time.perf_counter() - started, "execute_time": execute_time,
@@ -160,8 +158,8 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
              len(cells) - len(todo), len(failures))
     result = RunResult(run_dir, board, metrics, failures, computed=len(todo),
                        reused=len(cells) - len(todo), scales=scales, by_period=by_period)
-    if report and experiment.report.enabled and len(forecasts):
-        _write_report(result, experiment, manifest, panel, forecasts)
+    if report and experiment.report.enabled and n_rows:
+        _write_report(result, experiment, manifest, panel, pd.read_parquet(forecasts_path))
     return result
 
 
