@@ -124,37 +124,35 @@ def collect(store: RunStore, cells, path: Path) -> int:
 
 
 def _write(store, order, tmp: Path, counted: list) -> None:
+    """Stream the cells' forecasts into one parquet file as arrow tables, never as one frame."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    writer = None
-    buffer: list[pd.DataFrame] = []
-    rows = 0
-
-    def flush() -> None:
-        nonlocal writer, buffer, rows
-        frame = pd.concat(buffer, ignore_index=True)
-        buffer, rows = [], 0
-        counted.append(len(frame))
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        if writer is None:
-            writer = pq.ParquetWriter(tmp, table.schema)
-        writer.write_table(table.cast(writer.schema))
-
-    try:
-        for cell in order:
-            frame = store.read(cell.key).sort_values([ID, "cutoff", "h"], ignore_index=True)
-            buffer.append(frame)
-            rows += len(frame)
-            if rows >= CHUNK_ROWS:
-                flush()
-        if buffer:
-            flush()
-    finally:
-        if writer is not None:
-            writer.close()
-    if writer is None:
+    if not order:
         empty_forecasts().to_parquet(tmp, index=False)
+        return
+    paths = [store.cells_dir / f"{cell.key}.parquet" for cell in order]
+    schema = pa.unify_schemas([pq.read_schema(p) for p in paths], promote_options="permissive")
+    schema = pa.schema([f for f in schema if f.name != "__index_level_0__"])
+    keys = [(ID, "ascending"), ("cutoff", "ascending"), ("h", "ascending")]
+    buffer: list = []
+    rows = 0
+    with pq.ParquetWriter(tmp, schema) as writer:
+        for path in paths:
+            table = pq.read_table(path)
+            table = table.select([c for c in table.column_names if c in schema.names]).sort_by(keys)
+            missing = [f for f in schema if f.name not in table.column_names]  # e.g. fallback in other cells only
+            for f in missing:
+                table = table.append_column(f, pa.nulls(len(table), f.type))
+            buffer.append(table.select(schema.names).cast(schema))
+            rows += len(table)
+            if rows >= CHUNK_ROWS:
+                writer.write_table(pa.concat_tables(buffer))
+                counted.append(rows)
+                buffer, rows = [], 0
+        if buffer:
+            writer.write_table(pa.concat_tables(buffer))
+            counted.append(rows)
 
 
 def empty_forecasts() -> pd.DataFrame:

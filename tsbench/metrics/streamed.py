@@ -28,17 +28,17 @@ from tsbench.panel import ID, series_bounds
 __all__ = ["GROUP_ROWS", "series_groups", "score_file"]
 
 #: Forecast rows read into memory at once while scoring.
-GROUP_ROWS = 1_000_000
+GROUP_ROWS = 2_000_000
 
 
-def series_groups(path: Path, max_rows: int = GROUP_ROWS) -> list[list[str]]:
+def series_groups(path: Path, max_rows: int = GROUP_ROWS) -> list[list]:
     """The series of the forecasts file in sorted groups of about ``max_rows`` forecast rows each."""
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     ids = pq.read_table(path, columns=[ID]).column(ID)
     counts = pc.value_counts(ids).to_pylist()
-    sizes = dict(sorted((str(c["values"]), int(c["counts"])) for c in counts))
+    sizes = dict(sorted((c["values"], int(c["counts"])) for c in counts))  # the file's own order of ids
     groups, current, rows = [], [], 0
     for uid, n in sizes.items():
         if current and rows + n > max_rows:
@@ -70,7 +70,9 @@ def score_file(
     panel_rows, level_rows = _rows_of(panel), (None if levels is None else _rows_of(levels))
     metrics, by_period = [], []
     for group in series_groups(path, max_rows):
-        forecasts = dataset.to_table(filter=ds.field(ID).isin(group)).to_pandas()
+        # the groups are consecutive in sorted order: a range filter prunes row groups by their statistics
+        span = (ds.field(ID) >= group[0]) & (ds.field(ID) <= group[-1])
+        forecasts = dataset.to_table(filter=span).to_pandas()
         part = panel.iloc[_take(panel_rows, group)]
         part_levels = None if levels is None else levels.iloc[_take(level_rows, group)]
         metrics.append(score(forecasts, part, part_levels, targets, metric_plans))
@@ -92,8 +94,8 @@ def _rows_of(frame: pd.DataFrame) -> dict[str, tuple[int, int]]:
     return {str(ids[s]): (int(s), int(e)) for s, e in zip(starts, ends)}
 
 
-def _take(rows: dict[str, tuple[int, int]], group: list[str]) -> np.ndarray:
-    ranges = [np.arange(*rows[uid]) for uid in group if uid in rows]
+def _take(rows: dict[str, tuple[int, int]], group: list) -> np.ndarray:
+    ranges = [np.arange(*rows[str(uid)]) for uid in group if str(uid) in rows]
     return np.concatenate(ranges) if ranges else np.zeros(0, dtype=np.int64)
 
 
