@@ -99,7 +99,9 @@ def _too_short(uid: str, n: int, spec, first_train: int) -> str:
 
 def plan_backtest(panel: pd.DataFrame, spec) -> dict[str, SeriesPlan]:
     """A :class:`SeriesPlan` for every series of a sorted panel."""
-    return {str(uid): plan_series(str(uid), g[DS].to_numpy(), spec) for uid, g in iter_series(panel)}
+    ids, starts, ends = series_bounds(panel)
+    ds = panel[DS].to_numpy()
+    return {str(ids[s]): plan_series(str(ids[s]), ds[s:e], spec) for s, e in zip(starts, ends)}
 
 
 def first_cutoffs(panel: pd.DataFrame, series_plans: dict[str, SeriesPlan]) -> pd.DataFrame:
