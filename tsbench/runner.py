@@ -12,7 +12,7 @@ import pandas as pd
 
 from tsbench.config import Experiment, config_hash
 from tsbench.data.loader import load_panel_levels
-from tsbench.engine.cells import CellResult, plan_cells_by_refit, run_cell
+from tsbench.engine.cells import CellResult, plan_cells_by_refit, run_cell, split_cell
 from tsbench.engine.executors import default_workers, make_executor
 from tsbench.engine.manifest import build_manifest
 from tsbench.engine.origins import first_cutoffs, plan_backtest, standardize
@@ -139,6 +139,8 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     log.info("executor: %s", executor.describe())
     t0 = time.perf_counter()
     failures = _execute(executor, todo, store, progress, total=len(cells), already=len(cells) - len(todo))
+    failures, alone = _retry_lost_chunks(cells, failures, store, experiment.executor, progress)
+    cells += alone
     execute_time = time.perf_counter() - t0
     keys = {c.key for c in cells}
     forecasts_path = run_dir / "forecasts.parquet"
@@ -195,6 +197,25 @@ def _execute(executor, cells, store, progress, total, already) -> list[dict]:
     finally:
         executor.close()
     return failures
+
+
+def _retry_lost_chunks(cells, failures, store, spec, progress) -> tuple[list[dict], list]:
+    """Run each series of a chunk the executor lost (its worker died, or it ran past its time limit) alone.
+
+    Exceptions inside a chunk already fail their series only; a chunk lost as a
+    whole is split, so the one series that kills its worker fails alone and the
+    others complete. Returns the failures and the cells of one series that were added.
+    """
+    by_key = {c.key: c for c in cells}
+    lost = {f["key"] for f in failures if len(f["series"]) > 1 and not f["traceback"] and f["key"] in by_key}
+    if not lost:
+        return failures, []
+    alone = [one for key in sorted(lost) for one in split_cell(by_key[key])]
+    done = store.finished()
+    todo = [c for c in alone if c.key not in done]
+    log.warning("%d chunk(s) lost as a whole; running their %d series one cell each", len(lost), len(alone))
+    kept = [f for f in failures if f["key"] not in lost]
+    return kept + _execute(make_executor(spec), todo, store, progress, total=len(alone), already=len(alone) - len(todo)), alone
 
 
 def _failed_result(cell, error: str, trace: str) -> CellResult:

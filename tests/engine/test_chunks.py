@@ -63,3 +63,13 @@ def test_a_failing_series_fails_alone_and_its_chunk_runs_again(tmp_path, kind):
     assert (again.computed, again.reused) == (1, 2 * 6 - 1)
     assert len(again.failures) == 1
     pd.testing.assert_frame_equal(again.forecasts, fc)
+
+
+def test_a_series_that_kills_its_worker_fails_alone_and_the_rest_of_its_chunk_completes(tmp_path):
+    exp = experiment(tmp_path, {"kind": "processes", "workers": 2}, flat="s04")
+    exp = exp.model_copy(update={"forecasters": [exp.forecasters[0].model_copy(update={
+        "name": "crash", "model": "tests.helpers:FlatCrasher"})]})
+    result = run_experiment(exp, base_dir=tmp_path, progress=False)
+    assert [f["series"] for f in result.failures] == [["s04"]]
+    assert "WorkerCrashed" in result.failures[0]["error"]
+    assert set(result.forecasts["unique_id"]) == {f"s{i:02d}" for i in range(12)} - {"s04"}

@@ -21,7 +21,8 @@ from tsbench.engine.origins import SeriesPlan, plan_backtest
 from tsbench.forecasters.base import clone
 from tsbench.panel import DS, ID, quantile_columns_of, series_bounds
 
-__all__ = ["Cell", "CellResult", "fill_unset_params", "plan_cells", "plan_cells_by_refit", "run_cell", "seed_everything"]
+__all__ = ["Cell", "CellResult", "fill_unset_params", "plan_cells", "plan_cells_by_refit", "run_cell", "seed_everything",
+           "split_cell"]
 
 
 @dataclass
@@ -132,6 +133,14 @@ def plan_cells(panel, series_plans, forecasters, horizon, quantiles, seed, fallb
                 )
             )
     return cells
+
+
+def split_cell(cell: Cell) -> list[Cell]:
+    """A cell of one series for each series of a chunk (keys derived from the chunk's)."""
+    where = {str(uid): k for k, uid in enumerate(cell.data.ids)}
+    return [replace(cell, key=cell_key(cell.name, {"chunk": cell.key}, (uid,), cell.blocks), series=(uid,),
+                    series_plans={uid: cell.series_plans[uid]}, data=cell.data.take([where[uid]]))
+            for uid in cell.series]
 
 
 def run_cell(cell: Cell) -> CellResult:
