@@ -118,19 +118,20 @@ def free_port() -> int:
 
 def dask_cluster(folder: Path):
     """A scheduler and two single-threaded workers started with Dask's CLI on 127.0.0.1."""
+    from dask.distributed import Client
+
     port = free_port()
-    bin_dir = Path(sys.executable).parent
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(Path(sys.executable).parent / "dask")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     log = open(folder / "dask.log", "w")
-    procs = [subprocess.Popen([str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                               "--dashboard-address", ":0", "--no-show"], env=env, stdout=log, stderr=log)]
-    time.sleep(3)
-    for _ in range(2):
-        procs.append(subprocess.Popen([str(bin_dir / "dask"), "worker", f"tcp://127.0.0.1:{port}", "--nthreads", "1",
-                                       "--nworkers", "1", "--host", "127.0.0.1", "--no-dashboard",
-                                       "--memory-limit", "0"], env=env, stdout=log, stderr=log))
-    time.sleep(5)
-    return f"tcp://127.0.0.1:{port}", procs
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                              env=env, stdout=log, stderr=log)]
+    procs += [subprocess.Popen([dask, "worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard",
+                                "--memory-limit", "0"], env=env, stdout=log, stderr=log) for _ in range(2)]
+    with Client(address, timeout=60) as client:
+        client.wait_for_workers(2, timeout=120)
+    return address, procs
 
 
 def main() -> None:
