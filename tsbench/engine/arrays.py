@@ -48,16 +48,6 @@ class SeriesArrays:
         extra = {c: panel[c].to_numpy() for c in panel.columns if c not in (ID, DS, Y)}
         return cls(ids[starts], offsets, panel[DS].to_numpy(), panel[Y].to_numpy(dtype=float), extra)
 
-    @classmethod
-    def concat(cls, parts: list[SeriesArrays]) -> SeriesArrays:
-        """The series of every part, in order, as one set of arrays."""
-        lengths = np.concatenate([np.diff(p.offsets) for p in parts])
-        return cls(
-            np.concatenate([p.ids for p in parts]), np.r_[0, np.cumsum(lengths)].astype(np.int64),
-            np.concatenate([p.ds for p in parts]), np.concatenate([p.y for p in parts]),
-            {c: np.concatenate([p.extra[c] for p in parts]) for c in parts[0].extra},
-        )
-
     def __len__(self) -> int:
         return len(self.ids)
 

@@ -204,7 +204,7 @@ def _backtest(cell: Cell) -> tuple[pd.DataFrame | None, dict]:
 
 
 def _backtest_arrays(cell: Cell) -> tuple[pd.DataFrame | None, dict]:
-    """A per-series model on arrays: every origin of a block in one call, one frame for the whole cell."""
+    """A per-series model on arrays: every origin of a series in one call, one frame for the whole cell."""
     model = clone(cell.forecaster)
     fill_unset_params(model, seed=cell.seed, random_state=cell.seed, horizon=cell.horizon,
                       quantiles=tuple(cell.quantiles))
