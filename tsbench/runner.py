@@ -176,14 +176,16 @@ def _execute(executor, cells, store, progress, total, already) -> list[dict]:
                 if result.error is None:
                     store.save(result)
                     log.info("cell %s done in %.2fs", result.key, result.meta.get("wall_time", 0.0))
-                    for lost in result.meta.get("failed_series", []):  # the rest of its chunk is stored
-                        failures.append({"key": result.key, "model": result.name, "series": [lost["series"]],
-                                         "error": lost["error"], "traceback": lost["traceback"]})
-                        log.error("cell %s, series %s failed: %s", result.key, lost["series"], lost["error"])
+                    for lost in _series_failures(result):  # the rest of its chunk is stored
+                        failures.append(lost)
+                        log.error("cell %s, series %s failed: %s", result.key, lost["series"][0], lost["error"])
                     if result.meta.get("fallback", {}).get("origins"):
                         log.warning("cell %s: fallback %s forecast %d origin(s): %s", result.key,
                                     result.meta["fallback"]["model"], result.meta["fallback"]["origins"],
                                     result.meta["fallback"]["used"])
+                elif result.meta.get("failed_series"):  # every series of a chunk failed, each on its own
+                    failures.extend(_series_failures(result))
+                    log.error("cell %s failed: every series failed, the first with %s", result.key, result.error)
                 else:
                     failures.append(_failure(result))
                     log.error("cell %s failed: %s\n%s", result.key, result.error, result.traceback)
@@ -221,6 +223,12 @@ def _retry_lost_chunks(cells, failures, store, spec, progress) -> tuple[list[dic
 def _failed_result(cell, error: str, trace: str) -> CellResult:
     """The result of a cell that the executor had to stop (timeout) or lost (worker died)."""
     return CellResult(cell.key, cell.name, cell.series, None, error=error, traceback=trace)
+
+
+def _series_failures(result: CellResult) -> list[dict]:
+    """One failure per series of a chunk that failed inside it."""
+    return [{"key": result.key, "model": result.name, "series": [lost["series"]], "error": lost["error"],
+             "traceback": lost["traceback"]} for lost in result.meta.get("failed_series", [])]
 
 
 def _failure(result: CellResult) -> dict:

@@ -73,3 +73,14 @@ def test_a_series_that_kills_its_worker_fails_alone_and_the_rest_of_its_chunk_co
     assert [f["series"] for f in result.failures] == [["s04"]]
     assert "WorkerCrashed" in result.failures[0]["error"]
     assert set(result.forecasts["unique_id"]) == {f"s{i:02d}" for i in range(12)} - {"s04"}
+
+
+def test_a_chunk_where_every_series_fails_reports_each_series(tmp_path):
+    exp = experiment(tmp_path, flat="s04")
+    exp = exp.model_copy(update={"forecasters": exp.forecasters[:1]})
+    rows = pd.read_csv(tmp_path / "wide.csv")
+    rows["s05"] = 7.0  # s04 and s05 share a chunk, and both fail
+    rows.to_csv(tmp_path / "wide.csv", index=False)
+    result = run_experiment(exp, base_dir=tmp_path, progress=False)
+    assert sorted(f["series"][0] for f in result.failures) == ["s04", "s05"]
+    assert all("constant series" in f["error"] for f in result.failures)
