@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from tsbench.engine import chunks
 from tsbench.engine.chunks import chunk_series, chunk_size
@@ -49,9 +48,8 @@ def test_chunked_cells_give_the_forecasts_of_one_cell_per_series(tmp_path, monke
                                   single.forecasts.sort_values(keys, ignore_index=True))
 
 
-@pytest.mark.parametrize("kind", ["serial", "processes"])
-def test_a_failing_series_fails_alone_and_its_chunk_runs_again(tmp_path, kind):
-    exp = experiment(tmp_path, {"kind": kind, "workers": 2}, flat="s04")
+def test_a_failing_series_fails_alone_and_its_chunk_runs_again(tmp_path):
+    exp = experiment(tmp_path, flat="s04")
     first = run_experiment(exp, base_dir=tmp_path, progress=False)
     assert [(f["model"], f["series"]) for f in first.failures] == [("nd", ["s04"])]
     fc = first.forecasts

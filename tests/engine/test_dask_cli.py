@@ -17,8 +17,7 @@ from tsbench.runner import run_experiment
 pytest.importorskip("dask.distributed")
 
 ROOT = Path(__file__).resolve().parents[2]
-MODELS = [{"name": "nd", "model": "tests.helpers:NoisyDrift"}, {"name": "rw", "model": "naive"},
-          {"name": "ses", "model": "ses"}]
+MODELS = [{"name": "nd", "model": "tests.helpers:NoisyDrift"}, {"name": "rw", "model": "naive"}]
 
 
 def _free_port() -> int:
