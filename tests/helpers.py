@@ -17,7 +17,7 @@ from tsbench.forecasters.base import LocalForecaster
 from tsbench.panel import ID
 from tsbench.testing import synthetic_panel
 
-__all__ = ["NoisyDrift", "NonFinite", "SlowForecaster", "FlakyForecaster", "HangingForecaster", "CrashingForecaster",
+__all__ = ["NoisyDrift", "NonFinite", "FlatHater", "FlatCrasher", "SlowForecaster", "FlakyForecaster", "HangingForecaster", "CrashingForecaster",
            "write_panel", "experiment"]
 
 
@@ -54,6 +54,37 @@ class NonFinite(NoisyDrift):
         if len(y) % 2:
             out[-1] = self.value
         return out
+
+
+class FlatHater(NoisyDrift):
+    """:class:`NoisyDrift` on its per-series hooks that raises ``ValueError`` on a constant training series.
+
+    It runs on the engine's array path, so many series share one cell; the
+    series that makes it fail must fail alone.
+    """
+
+    name = "flat_hater"
+
+    def _fit_one(self, y):
+        if np.ptp(y) == 0:
+            raise ValueError("deliberate failure on a constant series")
+        return super()._fit_one(y)
+
+
+class FlatCrasher(NoisyDrift):
+    """:class:`NoisyDrift` on its per-series hooks that kills its worker process on a constant series.
+
+    In the main process it raises instead, so a misconfigured test cannot kill pytest.
+    """
+
+    name = "flat_crasher"
+
+    def _fit_one(self, y):
+        if np.ptp(y) == 0:
+            if multiprocessing.parent_process() is None:
+                raise RuntimeError("FlatCrasher refuses to kill the main process")
+            os._exit(3)
+        return super()._fit_one(y)
 
 
 class SlowForecaster(NoisyDrift):

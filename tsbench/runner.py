@@ -15,8 +15,8 @@ import pandas as pd
 from tsbench.config import Experiment, config_hash
 from tsbench.data.loader import load_panel_levels
 from tsbench.errors import ConfigError
-from tsbench.engine.cells import CellResult, plan_cells_by_refit, run_cell
-from tsbench.engine.executors import make_executor
+from tsbench.engine.cells import CellResult, plan_cells_by_refit, run_cell, split_cell
+from tsbench.engine.executors import default_workers, make_executor
 from tsbench.engine.manifest import build_manifest
 from tsbench.engine.progress import CellEta, format_eta, progress_bar
 from tsbench.engine.origins import first_cutoffs, plan_backtest, standardize
@@ -24,7 +24,7 @@ from tsbench.engine.store import RunLock, RunStore, collect, write_atomic, write
 from tsbench.engine.tuning import attach_tuners, make_tuner, run_searches
 from tsbench.experiment import ResolvedExperiment, check_plugin_lookahead, resolve_experiment
 from tsbench.metrics.plan import metric_scales, precheck_metrics
-from tsbench.metrics.scoring import empty_metrics, metrics_by_period, score
+from tsbench.metrics.streamed import score_file
 from tsbench.report.tables import leaderboard, leaderboard_markdown, period_markdown, period_table
 from tsbench.report.tuning import with_tuning_cost
 
@@ -178,7 +178,8 @@ def plan_run(resolved: ResolvedExperiment, base_dir: str | Path | None = None) -
                      periods=list(experiment.periods))
     cells = plan_cells_by_refit(panel, experiment.backtest, resolved.forecasters,
                                 [f.refit_every for f in experiment.forecasters], experiment.quantiles,
-                                experiment.seed, fallbacks=resolved.fallbacks, series_plans=series_plans)
+                                experiment.seed, fallbacks=resolved.fallbacks, series_plans=series_plans,
+                                workers=experiment.executor.workers or default_workers())
     return PlannedRun(panel, levels, infos, series_plans, cells)
 
 
@@ -214,17 +215,17 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     t0 = time.perf_counter()
     run_searches(executor, todo)  # split searches run ahead of their cells, which read them back
     failures = _execute(executor, todo, store, progress, total=len(cells), already=len(cells) - len(todo))
+    failures, alone = _retry_lost_chunks(cells, failures, store, experiment.executor, progress)
+    cells += alone
     execute_time = time.perf_counter() - t0
     keys = {c.key for c in cells}
     forecasts_path = run_dir / "forecasts.parquet"
-    collect(store, cells, forecasts_path)  # streamed from the cells, a chunk at a time
-    forecasts = pd.read_parquet(forecasts_path)
-    metrics = score(forecasts, panel, levels, targets, metric_plans) if len(forecasts) else empty_metrics()
-    by_period = (metrics_by_period(forecasts, panel, levels, targets, metric_plans, experiment.periods)
-                 if len(forecasts) else None)
+    n_rows = collect(store, cells, forecasts_path)  # streamed from the cells, a chunk at a time
+    # scored a group of series at a time: memory follows the group, not the run
+    metrics, by_period = score_file(forecasts_path, panel, levels, targets, metric_plans, experiment.periods)
     models = [f.name for f in experiment.forecasters]
     records = store.records(keys)
-    coverage, nonfinite = _coverage(cells, records, forecasts)
+    coverage, nonfinite = _coverage(cells, records, forecasts_path)
     for model, count in nonfinite.items():
         log.warning("%s: %d forecast origin(s) with NaN or inf values were not scored", model, count)
     board = with_tuning_cost(leaderboard(metrics, names, experiment.baseline, models, n_series=len(series_plans),
@@ -244,8 +245,8 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
              len(cells) - len(todo), len(failures))
     result = RunResult(run_dir, board, metrics, failures, computed=len(todo),
                        reused=len(cells) - len(todo), scales=scales, by_period=by_period, notes=notes)
-    if report and experiment.report.enabled and len(forecasts):
-        _write_report(result, experiment, manifest, panel, forecasts, progress)
+    if report and experiment.report.enabled and n_rows:
+        _write_report(result, experiment, manifest, panel, pd.read_parquet(forecasts_path), progress)
     return result
 
 
@@ -270,13 +271,12 @@ def _annualisation_notes(metric_plans, levels: pd.DataFrame) -> list[str]:
             "'trading: {periods_per_year: N}' to override."]
 
 
-def _coverage(cells, records: list[dict], forecasts: pd.DataFrame) -> tuple[dict[str, float], dict[str, int]]:
+def _coverage(cells, records: list[dict], forecasts_path: Path) -> tuple[dict[str, float], dict[str, int]]:
     """Per model: the share of planned forecast origins that were scored, and the origins dropped as non-finite."""
     planned: dict[str, int] = {}
     for cell in cells:
         planned[cell.name] = planned.get(cell.name, 0) + sum(len(cell.series_plans[u].cutoffs) for u in cell.series)
-    scored = (forecasts.loc[forecasts["h"] == 1].groupby("model").size() if len(forecasts)
-              else pd.Series(dtype="int64"))
+    scored = _origins_per_model(forecasts_path)
     coverage = {m: float(scored.get(m, 0)) / n if n else 0.0 for m, n in planned.items()}
     nonfinite: dict[str, int] = {}
     for record in records:
@@ -284,6 +284,16 @@ def _coverage(cells, records: list[dict], forecasts: pd.DataFrame) -> tuple[dict
         if count:
             nonfinite[record["model"]] = nonfinite.get(record["model"], 0) + count
     return coverage, nonfinite
+
+
+def _origins_per_model(forecasts_path: Path) -> dict[str, int]:
+    """Forecast origins per model in the forecasts file (its h = 1 rows), read one column at a time."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(forecasts_path, columns=["model"], filters=[("h", "==", 1)])
+    counts = pc.value_counts(table.column("model")).to_pylist()
+    return {str(c["values"]): int(c["counts"]) for c in counts}
 
 
 def _execute(executor, cells, store, progress, total, already) -> list[dict]:
@@ -299,10 +309,16 @@ def _execute(executor, cells, store, progress, total, already) -> list[dict]:
                 if result.error is None:
                     store.save(result)
                     log.info("cell %s done in %.2fs", result.key, result.meta.get("wall_time", 0.0))
+                    for lost in _series_failures(result):  # the rest of its chunk is stored
+                        failures.append(lost)
+                        log.error("cell %s, series %s failed: %s", result.key, lost["series"][0], lost["error"])
                     if result.meta.get("fallback", {}).get("origins"):
                         log.warning("cell %s: fallback %s forecast %d origin(s): %s", result.key,
                                     result.meta["fallback"]["model"], result.meta["fallback"]["origins"],
                                     result.meta["fallback"]["used"])
+                elif result.meta.get("failed_series"):  # every series of a chunk failed, each on its own
+                    failures.extend(_series_failures(result))
+                    log.error("cell %s failed: every series failed, the first with %s", result.key, result.error)
                 else:
                     failures.append(_failure(result))
                     log.error("cell %s failed: %s\n%s", result.key, result.error, result.traceback)
@@ -318,9 +334,34 @@ def _execute(executor, cells, store, progress, total, already) -> list[dict]:
     return failures
 
 
+def _retry_lost_chunks(cells, failures, store, spec, progress) -> tuple[list[dict], list]:
+    """Run each series of a chunk the executor lost (its worker died, or it ran past its time limit) alone.
+
+    Exceptions inside a chunk already fail their series only; a chunk lost as a
+    whole is split, so the one series that kills its worker fails alone and the
+    others complete. Returns the failures and the cells of one series that were added.
+    """
+    by_key = {c.key: c for c in cells}
+    lost = {f["key"] for f in failures if len(f["series"]) > 1 and not f["traceback"] and f["key"] in by_key}
+    if not lost:
+        return failures, []
+    alone = [one for key in sorted(lost) for one in split_cell(by_key[key])]
+    done = store.finished()
+    todo = [c for c in alone if c.key not in done]
+    log.warning("%d chunk(s) lost as a whole; running their %d series one cell each", len(lost), len(alone))
+    kept = [f for f in failures if f["key"] not in lost]
+    return kept + _execute(make_executor(spec), todo, store, progress, total=len(alone), already=len(alone) - len(todo)), alone
+
+
 def _failed_result(cell, error: str, trace: str) -> CellResult:
     """The result of a cell that the executor had to stop (timeout) or lost (worker died)."""
     return CellResult(cell.key, cell.name, cell.series, None, error=error, traceback=trace)
+
+
+def _series_failures(result: CellResult) -> list[dict]:
+    """One failure per series of a chunk that failed inside it."""
+    return [{"key": result.key, "model": result.name, "series": [lost["series"]], "error": lost["error"],
+             "traceback": lost["traceback"]} for lost in result.meta.get("failed_series", [])]
 
 
 def _failure(result: CellResult) -> dict:

@@ -64,11 +64,7 @@ def load_panel_levels(
             panel = panel.groupby(ID, sort=False).tail(spec.last).reset_index(drop=True)
             levels = levels.groupby(ID, sort=False).tail(spec.last + 1).reset_index(drop=True)
         level_frames.append(levels[[ID, DS, Y]])
-        for uid, g in panel.groupby(ID, sort=False):
-            infos.append(
-                SeriesInfo(str(uid), spec.source, spec.target, policy, int(missing.get(uid, 0)),
-                           len(g), str(g[DS].iloc[0]), str(g[DS].iloc[-1]), fingerprint(g))
-            )
+        infos += _series_infos(panel, spec, policy, missing)
         frames.append(panel)
     panel = pd.concat(frames, ignore_index=True)
     _check_unique_ids(infos)
@@ -124,6 +120,21 @@ def _numeric(panel: pd.DataFrame, source: str) -> pd.DataFrame:
 
 
 def _check_order(panel: pd.DataFrame, source: str) -> None:
+    """Each series strictly increasing in time; the first that is not gets the per-series checks below."""
+    codes, _ = pd.factorize(panel[ID], sort=False)
+    order = np.argsort(codes, kind="stable")
+    c, ds = codes[order], panel[DS].to_numpy()[order]
+    try:
+        bad = (c[1:] == c[:-1]) & ~(ds[1:] > ds[:-1])
+    except TypeError:  # time values that do not compare as an array: check series by series
+        bad = np.ones(max(len(c) - 1, 0), dtype=bool)
+    if not bad.any():
+        return
+    first = c[1:][bad].min()
+    _check_order_by_series(panel[codes == first], source)
+
+
+def _check_order_by_series(panel: pd.DataFrame, source: str) -> None:
     for uid, g in panel.groupby(ID, sort=False):
         ds = g[DS]
         dup = ds.duplicated()
@@ -211,9 +222,28 @@ def _check_unique_ids(infos: list[SeriesInfo]) -> None:
         seen[info.unique_id] = info.source
 
 
+def _series_infos(panel: pd.DataFrame, spec, policy: str, missing: dict) -> list[SeriesInfo]:
+    """What the manifest records of each series of one source, read from arrays (no frame per series)."""
+    codes, uniques = pd.factorize(panel[ID], sort=False)
+    order = np.argsort(codes, kind="stable")
+    ds, y = panel[DS].to_numpy()[order], panel[Y].to_numpy(dtype="float64")[order]
+    bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=len(uniques)))]
+    infos = []
+    for k, uid in enumerate(uniques):
+        s, e = bounds[k], bounds[k + 1]
+        first, last = (str(pd.Timestamp(v)) if isinstance(v, np.datetime64) else str(v) for v in (ds[s], ds[e - 1]))
+        infos.append(SeriesInfo(str(uid), spec.source, spec.target, policy, int(missing.get(uid, 0)), int(e - s),
+                                first, last, _fingerprint(ds[s:e], y[s:e])))
+    return infos
+
+
 def fingerprint(series: pd.DataFrame) -> str:
     """Short SHA-256 of a series' timestamps and values, recorded in the manifest."""
+    return _fingerprint(series[DS].to_numpy(), series[Y].to_numpy(dtype="float64"))
+
+
+def _fingerprint(ds: np.ndarray, y: np.ndarray) -> str:
     h = hashlib.sha256()
-    h.update(np.ascontiguousarray(series[DS].to_numpy()).view(np.uint8) if series[DS].dtype != object else str(list(series[DS])).encode())
-    h.update(np.ascontiguousarray(series[Y].to_numpy(dtype="float64")).view(np.uint8))
+    h.update(np.ascontiguousarray(ds).view(np.uint8) if ds.dtype != object else str(list(ds)).encode())
+    h.update(np.ascontiguousarray(y).view(np.uint8))
     return h.hexdigest()[:16]

@@ -9,24 +9,30 @@ import time
 import traceback
 import warnings
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from tsbench.engine.arrays import SeriesArrays
+from tsbench.engine.chunks import chunk_series, fit_problems, merge_results, series_failure
+from tsbench.engine.local import backtest_chunk, takes_arrays
 from tsbench.engine.origins import SeriesPlan, plan_backtest
 from tsbench.forecasters.base import clone
-from tsbench.panel import DS, ID, Y, iter_series, quantile_columns_of, series_bounds
+from tsbench.panel import DS, ID, quantile_columns_of, series_bounds
 
-__all__ = ["Cell", "CellResult", "fill_unset_params", "plan_cells", "plan_cells_by_refit", "run_cell", "seed_everything"]
+__all__ = ["Cell", "CellResult", "fill_unset_params", "plan_cells", "plan_cells_by_refit", "run_cell", "seed_everything",
+           "split_cell"]
 
 
 @dataclass
 class Cell:
     """One forecaster on a block of series over some refit blocks, with the data it needs.
 
-    ``panel`` holds only the rows of ``series`` up to their last cutoff plus the
-    horizon (actuals for scoring are attached here, after forecasting).
+    ``data`` holds, as arrays, only the rows of ``series`` up to their last
+    cutoff plus the horizon (actuals for scoring are attached here, after
+    forecasting). A per-series model's cell may hold a chunk of series; each is
+    backtested on its own, and one that fails fails alone.
     """
 
     key: str
@@ -35,7 +41,7 @@ class Cell:
     series: tuple[str, ...]
     series_plans: dict[str, SeriesPlan]
     blocks: tuple[int, ...]
-    panel: pd.DataFrame
+    data: SeriesArrays
     horizon: int
     quantiles: tuple[float, ...]
     seed: int
@@ -66,7 +72,7 @@ def cell_key(name: str, params: dict, series: tuple[str, ...], blocks: tuple[int
 
 
 def plan_cells_by_refit(panel, backtest, forecasters, refit_every, quantiles, seed, fallbacks=None,
-                        series_plans=None) -> list[Cell]:
+                        series_plans=None, workers: int = 1) -> list[Cell]:
     """Cells of every forecaster, each refitting as its entry of ``refit_every`` says (None: the backtest's).
 
     The origins are the same for every forecaster; only the refit blocks
@@ -79,30 +85,38 @@ def plan_cells_by_refit(panel, backtest, forecasters, refit_every, quantiles, se
         refit = backtest.refit_every if refit is None else refit
         if refit not in by_refit:
             by_refit[refit] = plan_backtest(panel, backtest.model_copy(update={"refit_every": refit}))
-        cells += plan_cells(panel, by_refit[refit], [forecaster], backtest.horizon, quantiles, seed, fallbacks=fallbacks)
+        cells += plan_cells(panel, by_refit[refit], [forecaster], backtest.horizon, quantiles, seed,
+                            fallbacks=fallbacks, workers=workers)
     return cells
 
 
-def plan_cells(panel, series_plans, forecasters, horizon, quantiles, seed, fallbacks=None) -> list[Cell]:
-    """Split the backtest into cells: one per series for local models, one for global models.
+def plan_cells(panel, series_plans, forecasters, horizon, quantiles, seed, fallbacks=None, workers: int = 1) -> list[Cell]:
+    """Split the backtest into cells: chunks of series for per-series models, one cell for global models.
 
-    Local cells hold a view of their series' rows (no copy), so planning many
-    models over many series does not multiply the data in memory. ``fallbacks``
-    maps a forecaster's name to the forecaster that replaces it wherever its
-    fit or forecast fails.
+    The panel is turned into arrays once; each chunk of series is cut from them
+    once and shared by the cells of every model on that chunk. Chunks are sized
+    for ``workers`` (see :mod:`tsbench.engine.chunks`). ``fallbacks`` maps a
+    forecaster's name to the forecaster that replaces it wherever its fit or
+    forecast fails.
     """
     fallbacks = fallbacks or {}
-    horizon_end = {uid: p.cutoffs[-1] + horizon + 1 for uid, p in series_plans.items()}
-    by_series = {str(uid): g.iloc[: horizon_end[str(uid)]] for uid, g in iter_series(panel)}
+    whole = SeriesArrays.from_panel(panel)
+    where = {str(uid): k for k, uid in enumerate(whole.ids)}
+    stops = {uid: p.cutoffs[-1] + horizon + 1 for uid, p in series_plans.items()}
     n_blocks = max(len(p.blocks) for p in series_plans.values())
     blocks = tuple(range(n_blocks))
+    chunks: dict[tuple[str, ...], SeriesArrays] = {}
     cells = []
     for f in forecasters:
-        groups = [tuple(series_plans)] if f.all_tags()["global"] else [(uid,) for uid in series_plans]
         fallback = fallbacks.get(f.name)
+        if f.all_tags()["global"]:
+            groups = [tuple(series_plans)]
+        else:
+            groups = chunk_series(list(series_plans), workers, cheap=fallback is None and takes_arrays(f))
         params = f.get_params() if fallback is None else {**f.get_params(), "fallback": [fallback.name, fallback.get_params()]}
         for series in groups:
-            data = by_series[series[0]] if len(series) == 1 else pd.concat([by_series[u] for u in series])
+            if series not in chunks:
+                chunks[series] = whole.take([where[u] for u in series], [stops[u] for u in series])
             cells.append(
                 Cell(
                     key=cell_key(f.name, params, series, blocks),
@@ -111,7 +125,7 @@ def plan_cells(panel, series_plans, forecasters, horizon, quantiles, seed, fallb
                     series=series,
                     series_plans={uid: series_plans[uid] for uid in series},
                     blocks=blocks,
-                    panel=data.reset_index(drop=True),
+                    data=chunks[series],
                     horizon=horizon,
                     # a model without quantiles still gives point forecasts; its quantile scores stay empty
                     quantiles=tuple(quantiles) if f.all_tags()["quantiles"] else (),
@@ -120,6 +134,14 @@ def plan_cells(panel, series_plans, forecasters, horizon, quantiles, seed, fallb
                 )
             )
     return cells
+
+
+def split_cell(cell: Cell) -> list[Cell]:
+    """A cell of one series for each series of a chunk (keys derived from the chunk's)."""
+    where = {str(uid): k for k, uid in enumerate(cell.data.ids)}
+    return [replace(cell, key=cell_key(cell.name, {"chunk": cell.key}, (uid,), cell.blocks), series=(uid,),
+                    series_plans={uid: cell.series_plans[uid]}, data=cell.data.take([where[uid]]))
+            for uid in cell.series]
 
 
 def run_cell(cell: Cell) -> CellResult:
@@ -140,31 +162,61 @@ def run_cell(cell: Cell) -> CellResult:
     meta = {**timing, "wall_time": time.perf_counter() - started, "cpu_time": time.process_time() - cpu_started,
             "warnings": _count(caught),
             "warning_messages": sorted({str(w.message)[:200] for w in caught})[:5]}
+    if forecasts is None:  # every series of the chunk failed: the cell failed
+        first = meta["failed_series"][0]
+        return CellResult(cell.key, cell.name, cell.series, None, meta=meta, error=first["error"],
+                          traceback=first["traceback"])
     return CellResult(cell.key, cell.name, cell.series, forecasts, meta=meta)
 
 
 class _Series:
-    """One series of a cell: its rows (a view) and its time stamps as an array."""
+    """One series of a cell: where it lies in the cell's arrays, and views of its stamps and values."""
 
-    __slots__ = ("uid", "frame", "ds", "y")
+    __slots__ = ("uid", "data", "index", "ds", "y")
 
-    def __init__(self, uid: object, frame: pd.DataFrame) -> None:
-        self.uid = uid
-        self.frame = frame
-        self.ds = frame[DS].to_numpy()
-        self.y = frame[Y].to_numpy()
+    def __init__(self, data: SeriesArrays, index: int) -> None:
+        self.uid, self.data, self.index = data.ids[index], data, index
+        self.ds, self.y = data.stamps(index), data.values(index)
 
 
 def _rows(series: dict[str, _Series], slices: dict[str, slice]) -> pd.DataFrame:
     """The panel made of the given row slices of each series, with a fresh 0..n-1 index."""
-    if len(slices) == 1:
-        (uid, sl), = slices.items()
-        return series[uid].frame.iloc[sl].reset_index(drop=True)
-    return pd.concat([series[u].frame.iloc[sl] for u, sl in slices.items()], ignore_index=True)
+    data = next(iter(series.values())).data
+    return data.frame({series[u].index: sl for u, sl in slices.items()})
 
 
-def _backtest(cell: Cell) -> tuple[pd.DataFrame, dict]:
-    series = {str(uid): _Series(uid, g) for uid, g in iter_series(cell.panel)}
+def _backtest(cell: Cell) -> tuple[pd.DataFrame | None, dict]:
+    """The cell's forecasts and timings; with several series of a per-series model, each on its own."""
+    if cell.fallback is None and takes_arrays(cell.forecaster):
+        return _backtest_arrays(cell)
+    if len(cell.series) == 1 or cell.forecaster.all_tags()["global"]:
+        return _backtest_frames(cell)
+    parts, infos, failed = [], [], []
+    for uid in cell.series:
+        seed_everything(cell.seed)  # as a cell of that series alone is seeded
+        try:
+            forecasts, info = _backtest_frames(replace(cell, series=(uid,), series_plans={uid: cell.series_plans[uid]}))
+        except Exception as exc:  # one series failing fails that series only
+            failed.append(series_failure(uid, exc))
+            continue
+        parts.append(forecasts)
+        infos.append(info)
+    return merge_results(parts, infos, failed)
+
+
+def _backtest_arrays(cell: Cell) -> tuple[pd.DataFrame | None, dict]:
+    """A per-series model on arrays: every origin of a series in one call, one frame for the whole cell."""
+    model = clone(cell.forecaster)
+    fill_unset_params(model, seed=cell.seed, random_state=cell.seed, horizon=cell.horizon,
+                      quantiles=tuple(cell.quantiles))
+    reseed = (lambda: seed_everything(cell.seed)) if len(cell.series) > 1 else (lambda: None)
+    return backtest_chunk(model, cell.data, cell.series, cell.series_plans, cell.horizon, cell.quantiles, reseed)
+
+
+def _backtest_frames(cell: Cell) -> tuple[pd.DataFrame, dict]:
+    """The panel contract: fit on a frame per block, predict each origin (or all at once when exact)."""
+    index = {str(uid): k for k, uid in enumerate(cell.data.ids)}
+    series = {uid: _Series(cell.data, index[uid]) for uid in cell.series}
     model = clone(cell.forecaster)
     fill_unset_params(model, seed=cell.seed, random_state=cell.seed, horizon=cell.horizon,
                       quantiles=tuple(cell.quantiles))
@@ -213,7 +265,7 @@ def _backtest(cell: Cell) -> tuple[pd.DataFrame, dict]:
         info["tuning"] = tuning.summary()
     if fits:
         info["fits"] = fits
-        info["fit_problems"] = _fit_problems(fits)
+        info["fit_problems"] = fit_problems(fits)
     notes = getattr(model, "notes_", None)  # what a model wants stated in the results (e.g. its calendar)
     if notes:
         info["notes"] = notes
@@ -275,19 +327,10 @@ def _fit_records(model, b: int) -> list[dict]:
     return [{"block": b, ID: str(uid), **dict(v)} for uid, v in info.items()]
 
 
-def _fit_problems(fits: list[dict]) -> dict[str, int]:
-    """How many fits did not converge, were non-stationary or non-invertible."""
-    return {
-        "not_converged": sum(f.get("converged") is False for f in fits),
-        "non_stationary": sum(f.get("stationary") is False for f in fits),
-        "non_invertible": sum(f.get("invertible") is False for f in fits),
-    }
-
-
 def _predict_block(model, tags, series, cell: Cell, active, b, train) -> pd.DataFrame:
     series_plans = cell.series_plans
     origins = {u: series_plans[u].blocks[b] for u in active}
-    batch = tags.get("batch_origins") and all(series_plans[u].window is None and series_plans[u].context is None for u in active)
+    batch = tags.get("batch_origins") and all(_whole_history_is_exact(model, tags, series_plans[u]) for u in active)
     if batch:
         ends = {u: slice(0, series_plans[u].cutoffs[origins[u][-1]] + 1) for u in active}
         same = all(ends[u] == series_plans[u].train_slice(b) for u in active)
@@ -302,6 +345,17 @@ def _predict_block(model, tags, series, cell: Cell, active, b, train) -> pd.Data
         ctx = {u: series_plans[u].context_slice(origins[u][i]) for u in active if i < len(origins[u])}
         out.append(model.predict(_rows(series, ctx), cell.horizon, cell.quantiles))
     return pd.concat(out, ignore_index=True)
+
+
+def _whole_history_is_exact(model, tags, plan: SeriesPlan) -> bool:
+    """Whether forecasting from the whole history gives the forecasts of the origin's own context.
+
+    True without a context limit, or when the model reads no more trailing
+    observations (its ``reads_last`` parameter) than the limit leaves it.
+    """
+    limit = plan.context or plan.window
+    reads = getattr(model, tags["reads_last"], None) if tags.get("reads_last") else None
+    return limit is None or (isinstance(reads, int) and reads <= limit)
 
 
 def _attach_actuals(forecasts: pd.DataFrame, series: dict[str, _Series], cell: Cell) -> pd.DataFrame:

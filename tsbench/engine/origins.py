@@ -148,10 +148,12 @@ def plan_backtest(panel: pd.DataFrame, spec) -> dict[str, SeriesPlan]:
     Under ``channels: all`` the series must be observed at the same times (the
     columns of one wide file), so every channel has the same borders and origins.
     """
-    times = {str(uid): g[DS].to_numpy() for uid, g in iter_series(panel)}
+    ids, starts, ends = series_bounds(panel)
+    ds = panel[DS].to_numpy()
+    times = {str(ids[s]): ds[s:e] for s, e in zip(starts, ends)}
     if getattr(spec, "channels", "each") == "all":
         _check_aligned(times)
-    return {uid: plan_series(uid, ds, spec) for uid, ds in times.items()}
+    return {uid: plan_series(uid, t, spec) for uid, t in times.items()}
 
 
 def _check_aligned(times: dict[str, np.ndarray]) -> None:

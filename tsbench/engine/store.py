@@ -97,7 +97,9 @@ class RunStore:
 
     A cell counts as finished when its ``.json`` record exists; the forecasts
     (``.parquet``) are written first, so a crash between the two only costs
-    that cell. Failed cells are not stored, so a re-run tries them again.
+    that cell. Failed cells are not stored, so a re-run tries them again. A
+    chunk where some series failed is stored with a ``.partial`` marker: its
+    forecasts count in the results, and a re-run computes it again.
     """
 
     def __init__(self, run_dir: Path) -> None:
@@ -119,18 +121,30 @@ class RunStore:
         """Keys of the cells already stored."""
         if not self.cells_dir.exists():
             return set()
+        partial = {p.stem for p in self.cells_dir.glob("*.partial")}
+        return self.stored() - partial
+
+    def stored(self) -> set[str]:
+        """Keys of the cells whose forecasts are stored, complete or not."""
+        if not self.cells_dir.exists():
+            return set()
         return {p.stem for p in self.cells_dir.glob("*.json") if (self.cells_dir / f"{p.stem}.parquet").exists()}
 
     def save(self, result: CellResult) -> None:
         """Store a successful cell's forecasts and record."""
         assert result.forecasts is not None  # internal invariant: only called on success
+        marker = self.cells_dir / f"{result.key}.partial"
+        if result.meta.get("failed_series"):
+            write_atomic(marker, lambda p: p.write_text(""))
         write_atomic(self.cells_dir / f"{result.key}.parquet", lambda p: result.forecasts.to_parquet(p, index=False))
         record = {"key": result.key, "model": result.name, "series": list(result.series), **result.meta}
         write_json(self.cells_dir / f"{result.key}.json", record)
+        if not result.meta.get("failed_series"):
+            marker.unlink(missing_ok=True)
 
     def records(self, keys: set[str] | None = None) -> list[dict]:
         """The JSON records of stored cells (all, or those in ``keys``)."""
-        keys = self.finished() if keys is None else keys & self.finished()
+        keys = self.stored() if keys is None else keys & self.stored()
         return [json.loads((self.cells_dir / f"{k}.json").read_text()) for k in sorted(keys)]
 
     def read(self, key: str) -> pd.DataFrame:
@@ -156,7 +170,7 @@ def collect(store: RunStore, cells, path: Path) -> int:
     path
         Where ``forecasts.parquet`` is written (atomically).
     """
-    done = store.finished()
+    done = store.stored()
     order = sorted((c for c in cells if c.key in done), key=lambda c: (c.name, min(c.series)))
     counted: list[int] = []
     write_atomic(path, lambda tmp: _write(store, order, tmp, counted))
@@ -164,37 +178,35 @@ def collect(store: RunStore, cells, path: Path) -> int:
 
 
 def _write(store, order, tmp: Path, counted: list) -> None:
+    """Stream the cells' forecasts into one parquet file as arrow tables, never as one frame."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    writer = None
-    buffer: list[pd.DataFrame] = []
-    rows = 0
-
-    def flush() -> None:
-        nonlocal writer, buffer, rows
-        frame = pd.concat(buffer, ignore_index=True)
-        buffer, rows = [], 0
-        counted.append(len(frame))
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        if writer is None:
-            writer = pq.ParquetWriter(tmp, table.schema)
-        writer.write_table(table.cast(writer.schema))
-
-    try:
-        for cell in order:
-            frame = store.read(cell.key).sort_values([ID, "cutoff", "h"], ignore_index=True)
-            buffer.append(frame)
-            rows += len(frame)
-            if rows >= CHUNK_ROWS:
-                flush()
-        if buffer:
-            flush()
-    finally:
-        if writer is not None:
-            writer.close()
-    if writer is None:
+    if not order:
         empty_forecasts().to_parquet(tmp, index=False)
+        return
+    paths = [store.cells_dir / f"{cell.key}.parquet" for cell in order]
+    schema = pa.unify_schemas([pq.read_schema(p) for p in paths], promote_options="permissive")
+    schema = pa.schema([f for f in schema if f.name != "__index_level_0__"])
+    keys = [(ID, "ascending"), ("cutoff", "ascending"), ("h", "ascending")]
+    buffer: list = []
+    rows = 0
+    with pq.ParquetWriter(tmp, schema) as writer:
+        for path in paths:
+            table = pq.read_table(path)
+            table = table.select([c for c in table.column_names if c in schema.names]).sort_by(keys)
+            missing = [f for f in schema if f.name not in table.column_names]  # e.g. fallback in other cells only
+            for f in missing:
+                table = table.append_column(f, pa.nulls(len(table), f.type))
+            buffer.append(table.select(schema.names).cast(schema))
+            rows += len(table)
+            if rows >= CHUNK_ROWS:
+                writer.write_table(pa.concat_tables(buffer))
+                counted.append(rows)
+                buffer, rows = [], 0
+        if buffer:
+            writer.write_table(pa.concat_tables(buffer))
+            counted.append(rows)
 
 
 def empty_forecasts() -> pd.DataFrame:

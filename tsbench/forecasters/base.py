@@ -13,6 +13,7 @@ import pandas as pd
 from tsbench.data.calendar import future_ds, infer_step
 from tsbench.errors import DataError, NotFittedError
 from tsbench.forecasters._checks import check_horizon
+from tsbench.forecasters.frames import cutoffs_by_series, cutoffs_on_rows
 from tsbench.panel import DS, ID, Y, check_panel, iter_series, quantile_columns, series_bounds
 
 __all__ = ["Forecaster", "BaseForecaster", "LocalForecaster", "DEFAULT_TAGS", "clone"]
@@ -24,6 +25,7 @@ DEFAULT_TAGS: dict[str, object] = {
     "batch_origins": False,  # predict_origins slices the history itself, in one pass
     "requires_timestamps": False,  # ds must be datetime-like
     "min_train_size": 2,  # fewest observations fit() accepts per series
+    "reads_last": None,  # parameter holding how many trailing observations predict reads (None: any)
 }
 
 
@@ -173,7 +175,7 @@ class BaseForecaster:
         for _, group in ordered.groupby(rank.to_numpy(), sort=True):
             lookup = dict(zip(group[ID], group["cutoff"]))
             ids = history[ID].map(lookup)
-            keep = ids.notna().to_numpy() & (history[DS].to_numpy() <= _as_array(ids, history))
+            keep = ids.notna().to_numpy() & (history[DS].to_numpy() <= cutoffs_on_rows(ids, history))
             context = history.loc[keep].reset_index(drop=True)
             out.append(self._finish(self._predict(context, horizon, quantiles, **future), context, horizon, quantiles))
         return pd.concat(out, ignore_index=True)
@@ -276,7 +278,9 @@ class LocalForecaster(BaseForecaster):
     ``horizon`` point forecasts, where ``y`` is the series' history as a float
     array. Models that forecast quantiles also implement
     ``_predict_quantiles_one(state, y, horizon, quantiles)`` returning an array of
-    shape ``(horizon, len(quantiles))``.
+    shape ``(horizon, len(quantiles))``. A model that forecasts many origins of one
+    series at once overrides ``_predict_many``; the backtest engine calls
+    :meth:`fit_series` and :meth:`predict_series` on arrays when :meth:`takes_arrays`.
     """
 
     tags: ClassVar[Mapping[str, object]] = {"batch_origins": True}
@@ -287,11 +291,48 @@ class LocalForecaster(BaseForecaster):
     def _predict_one(self, state: object, y: np.ndarray, horizon: int) -> np.ndarray:
         raise NotImplementedError
 
-    def _predict_quantiles_one(
-        self, state: object, y: np.ndarray, horizon: int, quantiles: tuple[float, ...]
-    ) -> np.ndarray:
+    def _predict_quantiles_one(self, state: object, y: np.ndarray, horizon: int,
+                               quantiles: tuple[float, ...]) -> np.ndarray:
         raise NotImplementedError
 
+    def _predict_many(self, states: Sequence[object], y: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                      horizon: int, quantiles: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Points ``(n, horizon)``, quantiles ``(n, horizon, Q)`` or None: origin ``i`` reads ``y[starts[i]:ends[i]]``."""
+        points, qs = [], []
+        for state, s, e in zip(states, starts, ends):
+            points.append(self._point_one(state, y[s:e], horizon))
+            if quantiles:
+                qs.append(np.asarray(self._predict_quantiles_one(state, y[s:e], horizon, quantiles), dtype=float))
+        return np.stack(points), (np.stack(qs) if quantiles else None)
+
+    # -- the array path ----------------------------------------------------------------
+    @classmethod
+    def takes_arrays(cls) -> bool:
+        """True when fit and predict are the per-series hooks (no panel-level override)."""
+        return all(getattr(cls, m) is getattr(LocalForecaster, m) for m in ("_fit", "_predict", "_predict_origins"))
+
+    def fit_series(self, y: np.ndarray, windows: Sequence[slice]) -> list[object]:
+        """The fitted state of one series for each training window ``y[window]`` (lengths are checked)."""
+        min_size = int(self.all_tags()["min_train_size"])
+        if (short := min(w.stop - (w.start or 0) for w in windows)) < min_size:
+            raise DataError(f"{type(self).__name__}: a series has {short} training observation(s); this "
+                            f"forecaster needs at least {min_size}. Use a longer history or fewer/earlier origins.")
+        return [self._fit_one(y[w]) for w in windows]
+
+    def predict_series(self, states: Sequence[object], y: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                       horizon: int, quantiles: tuple[float, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """Point forecasts ``(n, horizon)`` and quantiles ``(n, horizon, Q)`` of one series from each context
+        ``y[starts[i]:ends[i]]`` with fitted state ``states[i]``."""
+        point, qs = self._predict_many(states, y, starts, ends, horizon, quantiles)
+        point = np.asarray(point, dtype=float)
+        if point.shape != (len(ends), horizon):
+            raise ValueError(f"{type(self).__name__} returned point forecasts of shape {point.shape}; "
+                             f"expected ({len(ends)}, {horizon}).")
+        if not quantiles:
+            return point, np.empty((len(ends), horizon, 0))
+        return point, np.asarray(qs, dtype=float).reshape(len(ends), horizon, len(quantiles))
+
+    # -- the panel contract on top of the hooks ---------------------------------------------
     def _fit(self, train: pd.DataFrame) -> None:
         ids, starts, ends = series_bounds(train)
         y = train[Y].to_numpy(dtype=float)
@@ -306,55 +347,49 @@ class LocalForecaster(BaseForecaster):
                 f"{list(self.states_)[:5]}...); local models predict only series seen in fit."
             ) from None
 
-    def _one(self, uid, y, horizon, quantiles) -> dict[str, np.ndarray]:
-        state = self._state(uid)
+    def _point_one(self, state, y, horizon) -> np.ndarray:
         point = np.asarray(self._predict_one(state, y, horizon), dtype=float).reshape(-1)
         if point.shape != (horizon,):
             raise ValueError(
                 f"{type(self).__name__}._predict_one returned shape {point.shape}; expected ({horizon},)."
             )
-        cols = {ID: np.repeat(np.asarray([uid], dtype=object), horizon), "h": np.arange(1, horizon + 1), "y_pred": point}
-        if quantiles:
-            qs = np.asarray(self._predict_quantiles_one(state, y, horizon, quantiles), dtype=float)
-            for col, values in zip(quantile_columns(quantiles), qs.T):
-                cols[col] = values
-        return cols
+        return point
 
     def _predict(self, context, horizon, quantiles):
-        ids, starts, ends = series_bounds(context)
-        y = context[Y].to_numpy(dtype=float)
-        return _stack([self._one(ids[s], y[s:e], horizon, quantiles) for s, e in zip(starts, ends)])
+        return self._forecast_at(context, None, horizon, quantiles, frame=False)
 
     def _predict_origins(self, history, cutoffs, horizon, quantiles):
-        """Forecast at many cutoffs per series, slicing each series' array in place."""
-        wanted = _cutoffs_by_series(cutoffs)
+        return self._forecast_at(history, cutoffs, horizon, quantiles, frame=True)
+
+    def _forecast_at(self, history, cutoffs, horizon, quantiles, frame):
+        """Forecast at the cutoffs of each series (at its last row when ``cutoffs`` is None)."""
+        wanted = None if cutoffs is None else cutoffs_by_series(cutoffs)
         ids, starts, ends = series_bounds(history)
-        y_all = history[Y].to_numpy(dtype=float)
-        ds_all = history[DS].to_numpy()
-        parts, cut_values, future = [], [], []
+        y_all, ds_all = history[Y].to_numpy(dtype=float), history[DS].to_numpy()
+        uids, points, qs, cuts, future = [], [], [], [], []
         for s, e in zip(starts, ends):
-            uid = ids[s]
-            if uid not in wanted:
+            if wanted is not None and ids[s] not in wanted:
                 continue
             y, ds = y_all[s:e], ds_all[s:e]
-            step = infer_step(ds)
-            for cut in wanted[uid]:
-                end = int(np.searchsorted(ds, cut, side="right"))
-                parts.append(self._one(uid, y[:end], horizon, quantiles))
-                cut_values.append(ds[end - 1])
-                future.append(future_ds(ds[end - 1], horizon, step))
-        cols = _stack_arrays(parts)
-        frame = pd.DataFrame(
-            {
-                ID: cols.pop(ID),
-                "cutoff": np.repeat(np.asarray(cut_values), horizon),
-                DS: np.concatenate(future),
-                "h": cols.pop("h"),
-                "model": self.name,
-                **cols,
-            }
-        )
-        return frame
+            stops = np.array([len(y)]) if wanted is None else np.searchsorted(ds, wanted[ids[s]], side="right")
+            point, q = self.predict_series([self._state(ids[s])] * len(stops), y, np.zeros_like(stops), stops,
+                                           horizon, quantiles)
+            uids.append(np.repeat(np.asarray([ids[s]], dtype=object), point.size))
+            points.append(point.reshape(-1))
+            qs.append(q.reshape(point.size, len(quantiles)))
+            if frame:
+                step = infer_step(ds)
+                cuts.append(np.repeat(ds[stops - 1], horizon))
+                future.extend(future_ds(c, horizon, step) for c in ds[stops - 1])
+        uid = np.concatenate(uids)
+        out = {ID: uid, "h": np.tile(np.arange(1, horizon + 1), len(uid) // horizon)}
+        if frame:
+            out = {ID: uid, "cutoff": np.concatenate(cuts), DS: np.concatenate(future), "h": out["h"],
+                   "model": self.name}
+        out["y_pred"] = np.concatenate(points)
+        q = np.concatenate(qs)
+        out.update({c: q[:, j] for j, c in enumerate(quantile_columns(quantiles))})
+        return pd.DataFrame(out)
 
 
 def clone(forecaster: BaseForecaster) -> BaseForecaster:
@@ -363,28 +398,3 @@ def clone(forecaster: BaseForecaster) -> BaseForecaster:
     new = type(forecaster)(**params)
     new.name = forecaster.name
     return new
-
-
-def _stack_arrays(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-
-
-def _stack(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
-    return pd.DataFrame(_stack_arrays(parts))
-
-
-def _cutoffs_by_series(cutoffs: pd.DataFrame) -> dict[object, np.ndarray]:
-    """The sorted cutoffs asked for each series."""
-    ids, values = cutoffs[ID].to_numpy(), cutoffs["cutoff"].to_numpy()
-    out: dict[object, list] = {}
-    for uid, cut in zip(ids, values):
-        out.setdefault(uid, []).append(cut)
-    return {uid: np.sort(np.asarray(cuts)) for uid, cuts in out.items()}
-
-
-def _as_array(mapped: pd.Series, history: pd.DataFrame) -> np.ndarray:
-    """Cutoffs aligned to history rows; rows of series without a cutoff compare False."""
-    values = mapped.to_numpy()
-    if pd.api.types.is_datetime64_any_dtype(history[DS]):
-        return pd.to_datetime(mapped).to_numpy()
-    return np.where(pd.isna(values), -np.inf, values).astype(float)

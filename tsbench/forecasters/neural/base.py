@@ -71,7 +71,7 @@ class NeuralForecaster(BaseForecaster):
       for ``refit_steps`` steps when that parameter is set (0 keeps the weights).
     """
 
-    tags: ClassVar = {"global": True, "quantiles": True, "batch_origins": True}
+    tags: ClassVar = {"global": True, "quantiles": True, "batch_origins": True, "reads_last": "input_size"}
     #: True for models over aligned channels ``(B, C, L)``; False for models over one series ``(B, L)``.
     mixes_channels: ClassVar[bool] = False
 

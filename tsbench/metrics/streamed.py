@@ -1,0 +1,106 @@
+"""Score a forecasts file group of series by group, so memory follows the group, not the run.
+
+Every metric is computed per series and model (scaled errors read that series'
+own training data; trading metrics its own prices), so scoring a few series at
+a time and stacking the results gives the same tables as scoring everything at
+once. The file is read with pyarrow datasets: a filter on ``unique_id`` skips
+the row groups of other series (the file is written sorted by model and series),
+and only the group's rows become a pandas frame.
+
+pyarrow rather than DuckDB: it is already how tsbench reads and writes parquet,
+so nothing is added to install, and the metrics keep their one implementation
+(plain functions over a long frame) instead of a second one in SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tsbench.metrics.plan import MetricPlan
+from tsbench.metrics.scoring import METRIC_COLUMNS, PERIOD_COLUMNS, empty_metrics, metrics_by_period, score
+from tsbench.panel import ID, series_bounds
+
+__all__ = ["GROUP_ROWS", "series_groups", "score_file"]
+
+#: Forecast rows read into memory at once while scoring.
+GROUP_ROWS = 2_000_000
+
+
+def series_groups(path: Path, max_rows: int = GROUP_ROWS) -> list[list]:
+    """The series of the forecasts file in sorted groups of about ``max_rows`` forecast rows each."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    ids = pq.read_table(path, columns=[ID]).column(ID)
+    counts = pc.value_counts(ids).to_pylist()
+    sizes = dict(sorted((c["values"], int(c["counts"])) for c in counts))  # the file's own order of ids
+    groups, current, rows = [], [], 0
+    for uid, n in sizes.items():
+        if current and rows + n > max_rows:
+            groups.append(current)
+            current, rows = [], 0
+        current.append(uid)
+        rows += n
+    return groups + ([current] if current else [])
+
+
+def score_file(
+    path: Path,
+    panel: pd.DataFrame,
+    levels: pd.DataFrame | None,
+    targets: Mapping[str, str],
+    metric_plans: Sequence[MetricPlan],
+    periods: Mapping[str, Sequence[dt.date]] | None = None,
+    max_rows: int = GROUP_ROWS,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Metrics and by-period metrics of the forecasts in ``path``, reading a group of series at a time.
+
+    Returns what :func:`tsbench.metrics.scoring.score` and
+    :func:`tsbench.metrics.scoring.metrics_by_period` return on the whole
+    file (the by-period frame is None when the file has no forecasts).
+    """
+    import pyarrow.dataset as ds
+
+    dataset = ds.dataset(str(path), format="parquet")
+    panel_rows, level_rows = _rows_of(panel), (None if levels is None else _rows_of(levels))
+    metrics, by_period = [], []
+    for group in series_groups(path, max_rows):
+        # the groups are consecutive in sorted order: a range filter prunes row groups by their statistics
+        span = (ds.field(ID) >= group[0]) & (ds.field(ID) <= group[-1])
+        forecasts = dataset.to_table(filter=span).to_pandas()
+        part = panel.iloc[_take(panel_rows, group)]
+        part_levels = None if levels is None else levels.iloc[_take(level_rows, group)]
+        metrics.append(score(forecasts, part, part_levels, targets, metric_plans))
+        by_period.append(metrics_by_period(forecasts, part, part_levels, targets, metric_plans, periods))
+    if not metrics:
+        return empty_metrics(), None
+    scored = pd.concat(metrics, ignore_index=True)[METRIC_COLUMNS]
+    scored = scored.sort_values(["metric", "model", ID, "h"], ignore_index=True)
+    periodic = pd.concat(by_period, ignore_index=True)[PERIOD_COLUMNS]
+    order = {label: k for k, label in enumerate(dict.fromkeys(_period_order(periodic["period"], periods)))}
+    periodic = periodic.sort_values(["period", "metric", "model", ID], key=lambda c: c.map(order) if c.name == "period" else c,
+                                    kind="stable", ignore_index=True)
+    return scored, periodic
+
+
+def _rows_of(frame: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Row range of each series of a frame sorted by series."""
+    ids, starts, ends = series_bounds(frame)
+    return {str(ids[s]): (int(s), int(e)) for s, e in zip(starts, ends)}
+
+
+def _take(rows: dict[str, tuple[int, int]], group: list) -> np.ndarray:
+    ranges = [np.arange(*rows[str(uid)]) for uid in group if str(uid) in rows]
+    return np.concatenate(ranges) if ranges else np.zeros(0, dtype=np.int64)
+
+
+def _period_order(labels: pd.Series, periods) -> list[str]:
+    """Calendar years in increasing order, then the named periods in the order given."""
+    named = [str(p) for p in (periods or {})]
+    years = sorted(label for label in labels.unique() if label not in named)
+    return years + [label for label in named if label in set(labels)]
