@@ -16,6 +16,7 @@ from tsbench.config import Experiment, config_hash
 from tsbench.data.loader import load_panel_levels
 from tsbench.errors import ConfigError
 from tsbench.engine.cells import CellResult, plan_cells_by_refit, run_cell, split_cell
+from tsbench.engine.coverage import origin_coverage
 from tsbench.engine.executors import default_workers, make_executor
 from tsbench.engine.manifest import build_manifest
 from tsbench.engine.progress import CellEta, format_eta, progress_bar
@@ -23,7 +24,7 @@ from tsbench.engine.origins import first_cutoffs, plan_backtest, standardize
 from tsbench.engine.store import RunLock, RunStore, collect, write_atomic, write_json
 from tsbench.engine.tuning import attach_tuners, make_tuner, run_searches
 from tsbench.experiment import ResolvedExperiment, check_plugin_lookahead, resolve_experiment
-from tsbench.metrics.plan import metric_scales, precheck_metrics
+from tsbench.metrics.plan import annualisation_notes, metric_scales, precheck_metrics
 from tsbench.metrics.streamed import score_file
 from tsbench.report.tables import leaderboard, leaderboard_markdown, period_markdown, period_table
 from tsbench.report.tuning import with_tuning_cost
@@ -225,12 +226,12 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     metrics, by_period = score_file(forecasts_path, panel, levels, targets, metric_plans, experiment.periods)
     models = [f.name for f in experiment.forecasters]
     records = store.records(keys)
-    coverage, nonfinite = _coverage(cells, records, forecasts_path)
+    coverage, nonfinite = origin_coverage(cells, records, forecasts_path)
     for model, count in nonfinite.items():
         log.warning("%s: %d forecast origin(s) with NaN or inf values were not scored", model, count)
     board = with_tuning_cost(leaderboard(metrics, names, experiment.baseline, models, n_series=len(series_plans),
                                          coverage=coverage), records)
-    notes = _annualisation_notes(metric_plans, levels)
+    notes = annualisation_notes(metric_plans, levels)
     timing = {"wall_time": time.perf_counter() - started, "execute_time": execute_time,
               "cells_computed": len(todo) - len(failures), "cells_reused": len(cells) - len(todo),
               "cells_failed": len(failures), "finished": dt.datetime.now().isoformat(timespec="seconds")}
@@ -248,52 +249,6 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     if report and experiment.report.enabled and n_rows:
         _write_report(result, experiment, manifest, panel, pd.read_parquet(forecasts_path), progress)
     return result
-
-
-def _annualisation_notes(metric_plans, levels: pd.DataFrame) -> list[str]:
-    """How the trading metrics were annualised: the experiment's periods_per_year, or each series' calendar."""
-    from tsbench.data.calendar import annualisation
-    from tsbench.metrics.registry import get_metric
-
-    trading = [p for p in metric_plans if get_metric(p.name).kind == "trading"]
-    if not trading:
-        return []
-    given = {p.params.get("periods_per_year") for p in trading} - {None}
-    if given and all(p.params.get("periods_per_year") is not None for p in trading):
-        return [f"Trading metrics annualised with periods_per_year = {', '.join(f'{v:g}' for v in sorted(given))} "
-                "(set in the experiment)."]
-    by_basis: dict[str, list[str]] = {}
-    for uid, g in levels.groupby("unique_id", sort=True):
-        by_basis.setdefault(annualisation(g["ds"].to_numpy()).describe(), []).append(str(uid))
-    parts = [f"{basis}" + (f" for {', '.join(ids[:3])}{' ...' if len(ids) > 3 else ''}" if len(by_basis) > 1 else "")
-             for basis, ids in by_basis.items()]
-    return [f"Trading metrics annualised from the calendar: {'; '.join(parts)}; set "
-            "'trading: {periods_per_year: N}' to override."]
-
-
-def _coverage(cells, records: list[dict], forecasts_path: Path) -> tuple[dict[str, float], dict[str, int]]:
-    """Per model: the share of planned forecast origins that were scored, and the origins dropped as non-finite."""
-    planned: dict[str, int] = {}
-    for cell in cells:
-        planned[cell.name] = planned.get(cell.name, 0) + sum(len(cell.series_plans[u].cutoffs) for u in cell.series)
-    scored = _origins_per_model(forecasts_path)
-    coverage = {m: float(scored.get(m, 0)) / n if n else 0.0 for m, n in planned.items()}
-    nonfinite: dict[str, int] = {}
-    for record in records:
-        count = int((record.get("nonfinite") or {}).get("origins", 0))
-        if count:
-            nonfinite[record["model"]] = nonfinite.get(record["model"], 0) + count
-    return coverage, nonfinite
-
-
-def _origins_per_model(forecasts_path: Path) -> dict[str, int]:
-    """Forecast origins per model in the forecasts file (its h = 1 rows), read one column at a time."""
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(forecasts_path, columns=["model"], filters=[("h", "==", 1)])
-    counts = pc.value_counts(table.column("model")).to_pylist()
-    return {str(c["values"]): int(c["counts"]) for c in counts}
 
 
 def _execute(executor, cells, store, progress, total, already) -> list[dict]:

@@ -17,6 +17,7 @@ import pandas as pd
 from tsbench.engine.arrays import SeriesArrays
 from tsbench.engine.chunks import chunk_series, fit_problems, merge_results, series_failure
 from tsbench.engine.local import backtest_chunk, takes_arrays
+from tsbench.engine.nonfinite import drop_nonfinite
 from tsbench.engine.origins import SeriesPlan, plan_backtest
 from tsbench.forecasters.base import clone
 from tsbench.panel import DS, ID, quantile_columns_of, series_bounds
@@ -166,6 +167,10 @@ def run_cell(cell: Cell) -> CellResult:
         first = meta["failed_series"][0]
         return CellResult(cell.key, cell.name, cell.series, None, meta=meta, error=first["error"],
                           traceback=first["traceback"])
+    meta["origins"] = int(sum(len(cell.series_plans[u].cutoffs) for u in cell.series))
+    forecasts, nonfinite = drop_nonfinite(forecasts)  # on every path: frames, arrays, chunks
+    if nonfinite:
+        meta["nonfinite"] = nonfinite
     return CellResult(cell.key, cell.name, cell.series, forecasts, meta=meta)
 
 
@@ -187,7 +192,7 @@ def _rows(series: dict[str, _Series], slices: dict[str, slice]) -> pd.DataFrame:
 
 def _backtest(cell: Cell) -> tuple[pd.DataFrame | None, dict]:
     """The cell's forecasts and timings; with several series of a per-series model, each on its own."""
-    if cell.fallback is None and takes_arrays(cell.forecaster):
+    if cell.fallback is None and cell.tuner is None and takes_arrays(cell.forecaster):
         return _backtest_arrays(cell)
     if len(cell.series) == 1 or cell.forecaster.all_tags()["global"]:
         return _backtest_frames(cell)
@@ -256,11 +261,7 @@ def _backtest_frames(cell: Cell) -> tuple[pd.DataFrame, dict]:
         out.append(block)
         predict_time += time.perf_counter() - t0
     forecasts = _attach_actuals(pd.concat(out, ignore_index=True), series, cell)
-    forecasts, nonfinite = _drop_nonfinite(forecasts)
-    info = {"fit_time": fit_time, "predict_time": predict_time, "n_fits": n_fits,
-            "origins": int(sum(len(cell.series_plans[u].cutoffs) for u in cell.series))}
-    if nonfinite:
-        info["nonfinite"] = nonfinite
+    info = {"fit_time": fit_time, "predict_time": predict_time, "n_fits": n_fits}
     if tuning is not None:
         info["tuning"] = tuning.summary()
     if fits:
@@ -273,27 +274,6 @@ def _backtest_frames(cell: Cell) -> tuple[pd.DataFrame, dict]:
         info["fallback"] = {"model": cell.fallback.name, "used": used,
                             "origins": int(forecasts["fallback"].notna().sum() // cell.horizon)}
     return forecasts, info
-
-
-def _drop_nonfinite(forecasts: pd.DataFrame) -> tuple[pd.DataFrame, dict | None]:
-    """Remove the origins whose forecasts hold NaN or inf, and say how many there were.
-
-    A forecast with a NaN at one step or quantile is not a forecast of that
-    origin: scoring the rest would make the model look complete, and an inf
-    would make every mean infinite. The runner counts these origins per model
-    and reports the coverage; a configured fallback has already replaced them.
-    """
-    values = forecasts[["y_pred", *quantile_columns_of(forecasts)]].to_numpy(dtype=float)
-    bad = ~np.isfinite(values).all(axis=1)
-    if not bad.any():
-        return forecasts, None
-    keys = [ID, "cutoff"]
-    bad_origins = forecasts.loc[bad, keys].drop_duplicates()
-    drop = forecasts.merge(bad_origins, on=keys, how="left", indicator=True)["_merge"].eq("both").to_numpy()
-    first = bad_origins.iloc[0]
-    info = {"origins": int(len(bad_origins)), "series": sorted(map(str, bad_origins[ID].unique()))[:10],
-            "first": {"unique_id": str(first[ID]), "cutoff": str(first["cutoff"])}}
-    return forecasts.loc[~drop].reset_index(drop=True), info
 
 
 def _with_fallback(block, reason, train, series, cell: Cell, active, b, used: list) -> pd.DataFrame:

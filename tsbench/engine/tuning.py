@@ -24,12 +24,12 @@ from typing import Any
 
 import pandas as pd
 
-from tsbench.engine.cells import Cell, cell_key, fill_unset_params
+from tsbench.engine.cells import Cell, cell_key, fill_unset_params, split_cell
 from tsbench.engine.inner import InnerPlan, check_inner_lengths, inner_folds
 from tsbench.engine.search import run_shard
 from tsbench.forecasters.base import clone
 from tsbench.metrics.registry import get_metric
-from tsbench.panel import DS, iter_series
+from tsbench.panel import DS
 
 __all__ = ["Tuner", "TuningSession", "SearchTask", "make_tuner", "attach_tuners", "with_params", "search_tasks",
            "run_search_task", "run_searches"]
@@ -110,18 +110,24 @@ def attach_tuners(cells: list[Cell], tuners: dict[str, Tuner]) -> list[Cell]:
     the inner validation does not fit in some series' training rows.
     """
     out = []
-    for cell in cells:
-        tuner = tuners.get(cell.name)
+    for chunk in cells:
+        tuner = tuners.get(chunk.name)
         if tuner is None:
-            out.append(cell)
+            out.append(chunk)
             continue
-        lengths = {uid: _tuned_length(plan, tuner.tune_every) for uid, plan in cell.series_plans.items()}
-        check_inner_lengths(tuner.plan, lengths, cell.name)
-        params = {"params": cell.forecaster.get_params(), "tune": tuner.describe()}
-        if cell.fallback is not None:
-            params["fallback"] = [cell.fallback.name, cell.fallback.get_params()]
-        out.append(replace(cell, tuner=tuner, key=cell_key(cell.name, params, cell.series, cell.blocks)))
+        # a search and its journal belong to one series: a chunk of a per-series model is split
+        per_series = len(chunk.series) > 1 and not chunk.forecaster.all_tags()["global"]
+        out += [_with_tuner(cell, tuner) for cell in (split_cell(chunk) if per_series else [chunk])]
     return out
+
+
+def _with_tuner(cell: Cell, tuner: Tuner) -> Cell:
+    lengths = {uid: _tuned_length(plan, tuner.tune_every) for uid, plan in cell.series_plans.items()}
+    check_inner_lengths(tuner.plan, lengths, cell.name)
+    params = {"params": cell.forecaster.get_params(), "tune": tuner.describe()}
+    if cell.fallback is not None:
+        params["fallback"] = [cell.fallback.name, cell.fallback.get_params()]
+    return replace(cell, tuner=tuner, key=cell_key(cell.name, params, cell.series, cell.blocks))
 
 
 def _tuned_length(plan, every: int) -> int:
@@ -225,9 +231,9 @@ def run_search_task(task: SearchTask) -> int:
 
 def block_rows(cell: Cell, block: int) -> pd.DataFrame:
     """The training rows of ``block`` of every series of ``cell`` that has that block."""
-    parts = [g.iloc[cell.series_plans[str(uid)].train_slice(block)] for uid, g in iter_series(cell.panel)
-             if block < len(cell.series_plans[str(uid)].blocks)]
-    return pd.concat(parts, ignore_index=True)
+    slices = {i: cell.series_plans[str(uid)].train_slice(block) for i, uid in enumerate(cell.data.ids)
+              if str(uid) in cell.series_plans and block < len(cell.series_plans[str(uid)].blocks)}
+    return cell.data.frame(slices)
 
 
 def run_searches(executor, cells: list[Cell]) -> int:

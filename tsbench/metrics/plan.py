@@ -26,7 +26,7 @@ from tsbench.panel import DS, ID, Y
 from tsbench.metrics.probabilistic import central_intervals, interval_suffix
 from tsbench.metrics.trading import BUY_AND_HOLD
 
-__all__ = ["MetricPlan", "PERCENTAGE_METRICS", "SCALE_FREE_REPLACEMENT", "plan_metrics", "precheck_metrics",
+__all__ = ["MetricPlan", "PERCENTAGE_METRICS", "SCALE_FREE_REPLACEMENT", "plan_metrics", "precheck_metrics", "annualisation_notes",
            "scale_label", "metric_scales"]
 
 #: Metrics expressed as a percentage of the actual value, meaningless where values cross zero.
@@ -298,3 +298,23 @@ def precheck_metrics(
         elif (data[Y] == 0).any():
             uid = data.loc[data[Y] == 0, ID].iloc[0]
             raise DataError(f"series '{uid}' has zeros, where MAPE is undefined; use smape or mase instead.")
+
+
+def annualisation_notes(metric_plans, levels: pd.DataFrame) -> list[str]:
+    """How the trading metrics were annualised: the experiment's periods_per_year, or each series' calendar."""
+    from tsbench.data.calendar import annualisation
+
+    trading = [p for p in metric_plans if get_metric(p.name).kind == "trading"]
+    if not trading:
+        return []
+    given = {p.params.get("periods_per_year") for p in trading} - {None}
+    if given and all(p.params.get("periods_per_year") is not None for p in trading):
+        return [f"Trading metrics annualised with periods_per_year = {', '.join(f'{v:g}' for v in sorted(given))} "
+                "(set in the experiment)."]
+    by_basis: dict[str, list[str]] = {}
+    for uid, g in levels.groupby("unique_id", sort=True):
+        by_basis.setdefault(annualisation(g["ds"].to_numpy()).describe(), []).append(str(uid))
+    parts = [f"{basis}" + (f" for {', '.join(ids[:3])}{' ...' if len(ids) > 3 else ''}" if len(by_basis) > 1 else "")
+             for basis, ids in by_basis.items()]
+    return [f"Trading metrics annualised from the calendar: {'; '.join(parts)}; set "
+            "'trading: {periods_per_year: N}' to override."]
