@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -75,8 +76,7 @@ class RunLock:
             fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if self.on_wait is not None:
-                self._file.seek(0)
-                self.on_wait(self.path.parent, self._file.read().strip() or "unknown process")
+                self.on_wait(self.path.parent, self._holder())
             fcntl.flock(self._file, fcntl.LOCK_EX)
         import socket
 
@@ -85,6 +85,16 @@ class RunLock:
         self._file.write(f"pid {os.getpid()} on {socket.gethostname()}")
         self._file.flush()
         return self
+
+    def _holder(self, patience: float = 2.0) -> str:
+        """Who holds the lock, as it wrote in the file; it writes just after locking, so wait a moment for it."""
+        deadline = time.monotonic() + patience
+        while True:
+            self._file.seek(0)
+            text = self._file.read().strip()
+            if text or time.monotonic() > deadline:
+                return text or "unknown process"
+            time.sleep(0.05)
 
     def __exit__(self, *exc) -> None:
         if self._file is not None:
