@@ -211,7 +211,7 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     done = store.finished()
     todo = [c for c in cells if c.key not in done]
     log.info("%d cells planned, %d already stored, %d to run", len(cells), len(cells) - len(todo), len(todo))
-    executor = make_executor(experiment.executor)
+    executor = make_executor(experiment.executor, run_dir / "run.log")
     log.info("executor: %s", executor.describe())
     t0 = time.perf_counter()
     run_searches(executor, todo)  # split searches run ahead of their cells, which read them back
@@ -305,7 +305,7 @@ def _retry_lost_chunks(cells, failures, store, spec, progress) -> tuple[list[dic
     todo = [c for c in alone if c.key not in done]
     log.warning("%d chunk(s) lost as a whole; running their %d series one cell each", len(lost), len(alone))
     kept = [f for f in failures if f["key"] not in lost]
-    return kept + _execute(make_executor(spec), todo, store, progress, total=len(alone), already=len(alone) - len(todo)), alone
+    return kept + _execute(make_executor(spec, store.run_dir / "run.log"), todo, store, progress, total=len(alone), already=len(alone) - len(todo)), alone
 
 
 def _failed_result(cell, error: str, trace: str) -> CellResult:

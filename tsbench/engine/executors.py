@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, wait
+from pathlib import Path
 from concurrent.futures.process import BrokenProcessPool  # loky's broken-pool errors derive from it
 
 from tsbench.errors import ConfigError
@@ -60,8 +61,12 @@ def hard_deadline(timeout: float) -> float:
 PARENT_CHECK_INTERVAL = 0.25
 
 
-def _init_worker(parent_pid: int) -> None:
-    """Set up a worker process: leave Ctrl-C to the parent, and exit when the parent is gone.
+def _init_worker(parent_pid: int, log_path: str | None = None) -> None:
+    """Set up a worker process: leave Ctrl-C to the parent, log to the run's log, exit when the parent is gone.
+
+    A worker is a fresh interpreter, so tsbench's logger has no handler there:
+    without one, Python would print warnings (a library's import-time message,
+    say) on the console. They go to the run's log instead (``log_path``), or nowhere.
 
     loky's workers exit by themselves once idle after their parent died, but a
     worker busy in a long cell would finish it first; this thread ends the
@@ -69,6 +74,15 @@ def _init_worker(parent_pid: int) -> None:
     (even ``kill -9``), busy or not.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logger = logging.getLogger("tsbench")
+    if log_path:
+        handler: logging.Handler = logging.FileHandler(log_path)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [worker %(process)d]: %(message)s"))
+    else:
+        handler = logging.NullHandler()
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), name="tsbench-parent-watch",
                      daemon=True).start()
 
@@ -140,9 +154,11 @@ class ProcessExecutor:
 
     kind = "processes"
 
-    def __init__(self, workers: int | None = None, timeout: float | None = None) -> None:
+    def __init__(self, workers: int | None = None, timeout: float | None = None,
+                 log_path: str | None = None) -> None:
         self.workers = workers or default_workers()
         self.timeout = timeout
+        self.log_path = log_path  # the run's log, where the workers' log records go
         self._pool = None
         self._module: str | None = None  # where the cells' function lives, imported by each new worker
 
@@ -219,7 +235,8 @@ class ProcessExecutor:
     def _new_pool(self):
         from loky import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker, initargs=(os.getpid(),))
+        pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker,
+                                   initargs=(os.getpid(), self.log_path))
         # start the workers and import the cells' code before any time limit runs: a fresh interpreter
         # takes seconds to import pandas on a loaded machine, which must not count as a cell's time
         for future in [pool.submit(_warm_up, self._module) for _ in range(self.workers)]:
@@ -346,12 +363,12 @@ class DaskExecutor:
                 "address": self.address or "local cluster"}
 
 
-def make_executor(spec):
-    """The executor described by an ``executor:`` entry of the experiment."""
+def make_executor(spec, log_path: str | Path | None = None):
+    """The executor described by an ``executor:`` entry of the experiment (process workers log to ``log_path``)."""
     if spec.kind == "serial":
         return SerialExecutor(spec.timeout)
     if spec.kind == "processes":
-        return ProcessExecutor(spec.workers, spec.timeout)
+        return ProcessExecutor(spec.workers, spec.timeout, str(log_path) if log_path else None)
     if spec.kind == "dask":
         return DaskExecutor(spec.address, spec.workers, spec.timeout)
     raise ConfigError(f"executor kind {spec.kind!r} is unknown; expected 'serial', 'processes' or 'dask'.")
