@@ -9,8 +9,8 @@ import numpy as np
 
 from tsbench.errors import DataError
 from tsbench.forecasters._checks import check_bool, check_choice, check_int
-from tsbench.forecasters.ets import ets_forecast, ets_label, fit_ets, has_exact_variance, simulated_quantiles
-from tsbench.forecasters.statsbase import SeriesFit, StatsmodelsForecaster
+from tsbench.forecasters.ets import EtsFamily, ets_label, fit_ets
+from tsbench.forecasters.statsbase import SeriesFit
 
 __all__ = ["AutoEts", "candidate_specs"]
 
@@ -54,7 +54,7 @@ def _n_params(spec: dict[str, Any]) -> int:
     return n + (1 + spec["seasonal_periods"] if spec["seasonal"] else 0)
 
 
-class AutoEts(StatsmodelsForecaster):
+class AutoEts(EtsFamily):
     """ETS whose error, trend and season are chosen at each fit, as Hyndman et al. (2008) choose them.
 
     Every admissible model (:func:`candidate_specs`) is fitted by maximum
@@ -117,11 +117,3 @@ class AutoEts(StatsmodelsForecaster):
         best.info.update({"criterion": self.information_criterion, "n_models": len(fits)})
         best.extra["candidates"] = {f[2].info["model"]: f[2].params for f in fits}
         return best
-
-    def _forecast(self, fit: SeriesFit, y: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-        return ets_forecast(fit, y, horizon)
-
-    def _predict_quantiles_one(self, state, y, horizon, quantiles):
-        if has_exact_variance(state.extra["spec"]):
-            return super()._predict_quantiles_one(state, y, horizon, quantiles)
-        return simulated_quantiles(state, y, horizon, quantiles)

@@ -10,7 +10,7 @@ from tsbench.errors import ConfigError, DataError
 from tsbench.forecasters._checks import check_bool, is_int
 from tsbench.forecasters.statsbase import SeriesFit, StatsmodelsForecaster, converged
 
-__all__ = ["Ets", "Ses", "SIMULATED_PATHS", "check_ets_spec", "ets_forecast", "ets_label", "fit_ets",
+__all__ = ["Ets", "EtsFamily", "Ses", "SIMULATED_PATHS", "check_ets_spec", "ets_forecast", "ets_label", "fit_ets",
            "has_exact_variance", "is_multiplicative", "simulated_quantiles"]
 
 COMPONENTS = (None, "add", "mul")
@@ -144,7 +144,19 @@ def simulated_quantiles(fit: SeriesFit, y: np.ndarray, horizon: int, quantiles) 
     return np.quantile(cached[2], np.asarray(quantiles), axis=1).T
 
 
-class Ets(StatsmodelsForecaster):
+class EtsFamily(StatsmodelsForecaster):
+    """Forecasts of a fitted ETS model: analytic quantiles where the model has them, simulated otherwise."""
+
+    def _forecast(self, fit: SeriesFit, y: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        return ets_forecast(fit, y, horizon)
+
+    def _predict_quantiles_one(self, state, y, horizon, quantiles):
+        if has_exact_variance(state.extra["spec"]):
+            return super()._predict_quantiles_one(state, y, horizon, quantiles)
+        return simulated_quantiles(state, y, horizon, quantiles)
+
+
+class Ets(EtsFamily):
     """ETS with additive or multiplicative error, trend and season (statsmodels ``ETSModel``).
 
     ``fit`` estimates the smoothing parameters and initial states by maximum
@@ -199,14 +211,6 @@ class Ets(StatsmodelsForecaster):
 
     def _fit_series(self, y: np.ndarray, previous: SeriesFit | None) -> SeriesFit:
         return fit_ets(y, self._spec(), previous)
-
-    def _forecast(self, fit: SeriesFit, y: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-        return ets_forecast(fit, y, horizon)
-
-    def _predict_quantiles_one(self, state, y, horizon, quantiles):
-        if has_exact_variance(state.extra["spec"]):
-            return super()._predict_quantiles_one(state, y, horizon, quantiles)
-        return simulated_quantiles(state, y, horizon, quantiles)
 
 
 class Ses(Ets):
