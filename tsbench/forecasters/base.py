@@ -10,11 +10,13 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
+from tsbench.covariates import Covariates
 from tsbench.data.calendar import future_ds, infer_step
-from tsbench.errors import DataError, NotFittedError
+from tsbench.errors import ConfigError, DataError, NotFittedError
+from tsbench.forecasters import covariate_arrays as cov
 from tsbench.forecasters._checks import check_horizon
-from tsbench.forecasters.frames import cutoffs_by_series, cutoffs_on_rows
-from tsbench.panel import DS, ID, Y, check_panel, iter_series, quantile_columns, series_bounds
+from tsbench.forecasters.frames import cutoffs_by_series, cutoffs_on_rows, finish_forecast
+from tsbench.panel import DS, ID, Y, check_panel, quantile_columns, series_bounds
 
 __all__ = ["Forecaster", "BaseForecaster", "LocalForecaster", "DEFAULT_TAGS", "clone"]
 
@@ -26,6 +28,8 @@ DEFAULT_TAGS: dict[str, object] = {
     "requires_timestamps": False,  # ds must be datetime-like
     "min_train_size": 2,  # fewest observations fit() accepts per series
     "reads_last": None,  # parameter holding how many trailing observations predict reads (None: any)
+    "covariates": (),  # kinds of covariate the model reads: any of "past", "known", "static"
+    "categorical_covariates": False,  # covariates holding integer category codes are understood as such
 }
 
 
@@ -59,6 +63,8 @@ class BaseForecaster:
     tags: ClassVar[Mapping[str, object]] = DEFAULT_TAGS
     #: Default alias; the runner sets the experiment's alias on each instance.
     name: str = "forecaster"
+    #: The covariate columns this instance reads (none unless :meth:`use_covariates` gave some).
+    covariates: Covariates = Covariates()
 
     # -- parameters -----------------------------------------------------------------
     @classmethod
@@ -110,11 +116,9 @@ class BaseForecaster:
         short = np.flatnonzero(ends - starts < min_size)
         if len(short):
             i = short[0]
-            raise DataError(
-                f"{type(self).__name__}: series '{ids[starts[i]]}' has {int(ends[i] - starts[i])} "
-                f"training observation(s); this forecaster needs at least {min_size}. "
-                "Use a longer history or fewer/earlier origins."
-            )
+            raise DataError(f"{type(self).__name__}: series '{ids[starts[i]]}' has {int(ends[i] - starts[i])} "
+                            f"training observation(s); this forecaster needs at least {min_size}. "
+                            "Use a longer history or fewer/earlier origins.")
         self._fit(train)
         self.is_fitted_ = True
         return self
@@ -190,10 +194,20 @@ class BaseForecaster:
         quantiles = self._check_quantiles(quantiles)
         frame = check_panel(frame, what)
         self._check_timestamps(frame)
+        if self.covariates:
+            cov.check_covariate_columns(frame, self.covariates, what, type(self).__name__)
         return frame, horizon, quantiles
+
+    def _finish(self, raw: pd.DataFrame, context: pd.DataFrame, horizon: int,
+                quantiles: tuple[float, ...]) -> pd.DataFrame:
+        return finish_forecast(raw, context, horizon, quantiles, self.name, type(self).__name__)
 
     def _future_kwargs(self, future: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
         if future is None:
+            if self.covariates.known:
+                raise DataError(f"{type(self).__name__} reads known covariates {list(self.covariates.known)}: "
+                                "pass their values after each series' last row in 'future' (unique_id, ds "
+                                "and those columns).")
             return {}
         if "future" not in inspect.signature(self._predict).parameters:
             raise ValueError(
@@ -204,71 +218,21 @@ class BaseForecaster:
 
     def _check_fitted(self) -> None:
         if not getattr(self, "is_fitted_", False):
-            raise NotFittedError(
-                f"{type(self).__name__} '{self.name}' is not fitted: call fit(train) before predict()."
-            )
+            raise NotFittedError(f"{type(self).__name__} '{self.name}' is not fitted: call fit(train) before predict().")
 
     def _check_quantiles(self, quantiles: Sequence[float]) -> tuple[float, ...]:
         levels = tuple(float(q) for q in quantiles)
         if levels and not self.all_tags()["quantiles"]:
-            raise ValueError(
-                f"{type(self).__name__} does not forecast quantiles (tag 'quantiles' is False); "
-                "remove 'quantiles' from the experiment or pick a model that supports them."
-            )
+            raise ValueError(f"{type(self).__name__} does not forecast quantiles (tag 'quantiles' is False); "
+                             "remove 'quantiles' from the experiment or pick a model that supports them.")
         bad = [q for q in levels if not 0.0 < q < 1.0]
         if bad:
             raise ValueError(f"quantile levels must lie strictly between 0 and 1, got {bad}.")
         return levels
 
     def _check_timestamps(self, panel: pd.DataFrame) -> None:
-        if self.all_tags()["requires_timestamps"] and not pd.api.types.is_datetime64_any_dtype(
-            panel[DS]
-        ):
-            raise DataError(
-                f"{type(self).__name__} needs timestamps in 'ds', got dtype {panel[DS].dtype}."
-            )
-
-    def _finish(
-        self,
-        raw: pd.DataFrame,
-        context: pd.DataFrame,
-        horizon: int,
-        quantiles: tuple[float, ...],
-    ) -> pd.DataFrame:
-        qcols = quantile_columns(quantiles)
-        needed = [ID, "h", "y_pred", *qcols]
-        missing = [c for c in needed if c not in raw.columns]
-        if missing:
-            raise ValueError(
-                f"{type(self).__name__}._predict returned columns {list(raw.columns)}; "
-                f"missing {missing}."
-            )
-        raw = raw[needed].sort_values([ID, "h"], kind="stable").reset_index(drop=True)
-        last = context.groupby(ID, sort=False)[DS].last()
-        n_ids = context[ID].nunique()
-        if len(raw) != n_ids * horizon:
-            raise ValueError(
-                f"{type(self).__name__}._predict returned {len(raw)} rows; expected "
-                f"{n_ids} series x horizon {horizon} = {n_ids * horizon}."
-            )
-        steps = {uid: infer_step(g[DS]) for uid, g in iter_series(context)}
-        ds = np.concatenate(
-            [future_ds(last[uid], horizon, steps[uid]) for uid in raw[ID].unique()]
-        )
-        out = pd.DataFrame(
-            {
-                ID: raw[ID].to_numpy(),
-                "cutoff": raw[ID].map(last).to_numpy(),
-                DS: ds,
-                "h": raw["h"].astype("int64").to_numpy(),
-                "model": self.name,
-                "y_pred": raw["y_pred"].astype("float64").to_numpy(),
-            }
-        )
-        for col in qcols:
-            out[col] = raw[col].astype("float64").to_numpy()
-        return out
-
+        if self.all_tags()["requires_timestamps"] and not pd.api.types.is_datetime64_any_dtype(panel[DS]):
+            raise DataError(f"{type(self).__name__} needs timestamps in 'ds', got dtype {panel[DS].dtype}.")
 
 class LocalForecaster(BaseForecaster):
     """Base class for models fitted to each series on its own.
@@ -281,6 +245,14 @@ class LocalForecaster(BaseForecaster):
     shape ``(horizon, len(quantiles))``. A model that forecasts many origins of one
     series at once overrides ``_predict_many``; the backtest engine calls
     :meth:`fit_series` and :meth:`predict_series` on arrays when :meth:`takes_arrays`.
+
+    A model that reads covariates declares the kinds in its ``covariates`` tag
+    and gives its hooks the keyword arguments ``X`` (``_fit_one(y, X)``) and
+    ``X``, ``X_future`` (``_predict_one(state, y, horizon, X, X_future)`` and
+    ``_predict_quantiles_one``): ``X`` is ``(len(y), C)``, row for row with ``y``,
+    and ``X_future`` ``(horizon, C)``, in the column order and with the meaning
+    given in :mod:`tsbench.covariates`. They are passed only when the forecaster
+    was given covariates.
     """
 
     tags: ClassVar[Mapping[str, object]] = {"batch_origins": True}
@@ -296,13 +268,19 @@ class LocalForecaster(BaseForecaster):
         raise NotImplementedError
 
     def _predict_many(self, states: Sequence[object], y: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-                      horizon: int, quantiles: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray | None]:
-        """Points ``(n, horizon)``, quantiles ``(n, horizon, Q)`` or None: origin ``i`` reads ``y[starts[i]:ends[i]]``."""
+                      horizon: int, quantiles: tuple[float, ...], X: np.ndarray | None = None,
+                      X_future: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Points ``(n, horizon)``, quantiles ``(n, horizon, Q)`` or None: origin ``i`` reads ``y[starts[i]:ends[i]]``.
+
+        With covariates, ``X`` is ``(len(y), C)`` and ``X_future`` ``(n, horizon, C)``.
+        """
         points, qs = [], []
-        for state, s, e in zip(states, starts, ends):
-            points.append(self._point_one(state, y[s:e], horizon))
+        for i, (state, s, e) in enumerate(zip(states, starts, ends)):
+            extra = {} if X is None else {"X": X[s:e], "X_future": X_future[i]}
+            points.append(self._point_one(state, y[s:e], horizon, **extra))
             if quantiles:
-                qs.append(np.asarray(self._predict_quantiles_one(state, y[s:e], horizon, quantiles), dtype=float))
+                qs.append(np.asarray(self._predict_quantiles_one(state, y[s:e], horizon, quantiles, **extra),
+                                     dtype=float))
         return np.stack(points), (np.stack(qs) if quantiles else None)
 
     # -- the array path ----------------------------------------------------------------
@@ -311,19 +289,26 @@ class LocalForecaster(BaseForecaster):
         """True when fit and predict are the per-series hooks (no panel-level override)."""
         return all(getattr(cls, m) is getattr(LocalForecaster, m) for m in ("_fit", "_predict", "_predict_origins"))
 
-    def fit_series(self, y: np.ndarray, windows: Sequence[slice]) -> list[object]:
-        """The fitted state of one series for each training window ``y[window]`` (lengths are checked)."""
+    def fit_series(self, y: np.ndarray, windows: Sequence[slice], X: np.ndarray | None = None) -> list[object]:
+        """The fitted state of one series for each training window ``y[window]`` (lengths are checked).
+
+        ``X`` holds the series' covariates row for row (see :mod:`tsbench.covariates`).
+        """
         min_size = int(self.all_tags()["min_train_size"])
         if (short := min(w.stop - (w.start or 0) for w in windows)) < min_size:
             raise DataError(f"{type(self).__name__}: a series has {short} training observation(s); this "
                             f"forecaster needs at least {min_size}. Use a longer history or fewer/earlier origins.")
+        if self._reads_covariates(X):
+            return [self._fit_one(y[w], X=X[w]) for w in windows]
         return [self._fit_one(y[w]) for w in windows]
 
     def predict_series(self, states: Sequence[object], y: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-                       horizon: int, quantiles: tuple[float, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
+                       horizon: int, quantiles: tuple[float, ...] = (), X: np.ndarray | None = None,
+                       X_future: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Point forecasts ``(n, horizon)`` and quantiles ``(n, horizon, Q)`` of one series from each context
-        ``y[starts[i]:ends[i]]`` with fitted state ``states[i]``."""
-        point, qs = self._predict_many(states, y, starts, ends, horizon, quantiles)
+        ``y[starts[i]:ends[i]]`` with fitted state ``states[i]``; ``X`` and ``X_future`` as for :meth:`_predict_many`."""
+        extra = {"X": X, "X_future": X_future} if self._reads_covariates(X) else {}
+        point, qs = self._predict_many(states, y, starts, ends, horizon, quantiles, **extra)
         point = np.asarray(point, dtype=float)
         if point.shape != (len(ends), horizon):
             raise ValueError(f"{type(self).__name__} returned point forecasts of shape {point.shape}; "
@@ -332,11 +317,16 @@ class LocalForecaster(BaseForecaster):
             return point, np.empty((len(ends), horizon, 0))
         return point, np.asarray(qs, dtype=float).reshape(len(ends), horizon, len(quantiles))
 
+    def _reads_covariates(self, X: np.ndarray | None) -> bool:
+        return X is not None and bool(self.covariates) and X.shape[1] > 0
+
     # -- the panel contract on top of the hooks ---------------------------------------------
     def _fit(self, train: pd.DataFrame) -> None:
         ids, starts, ends = series_bounds(train)
         y = train[Y].to_numpy(dtype=float)
-        self.states_ = {ids[s]: self._fit_one(y[s:e]) for s, e in zip(starts, ends)}
+        X = cov.covariate_matrix(train, self.covariates) if self.covariates else None
+        self.states_ = {ids[s]: self.fit_series(y[s:e], [slice(0, e - s)], None if X is None else X[s:e])[0]
+                        for s, e in zip(starts, ends)}
 
     def _state(self, uid: object) -> object:
         try:
@@ -347,44 +337,51 @@ class LocalForecaster(BaseForecaster):
                 f"{list(self.states_)[:5]}...); local models predict only series seen in fit."
             ) from None
 
-    def _point_one(self, state, y, horizon) -> np.ndarray:
-        point = np.asarray(self._predict_one(state, y, horizon), dtype=float).reshape(-1)
+    def _point_one(self, state, y, horizon, **covariates) -> np.ndarray:
+        point = np.asarray(self._predict_one(state, y, horizon, **covariates), dtype=float).reshape(-1)
         if point.shape != (horizon,):
             raise ValueError(
                 f"{type(self).__name__}._predict_one returned shape {point.shape}; expected ({horizon},)."
             )
         return point
 
-    def _predict(self, context, horizon, quantiles):
-        return self._forecast_at(context, None, horizon, quantiles, frame=False)
+    def _predict(self, context, horizon, quantiles, future=None):
+        return self._forecast_at(context, None, horizon, quantiles, frame=False, future=future)
 
-    def _predict_origins(self, history, cutoffs, horizon, quantiles):
-        return self._forecast_at(history, cutoffs, horizon, quantiles, frame=True)
+    def _predict_origins(self, history, cutoffs, horizon, quantiles, future=None):
+        return self._forecast_at(history, cutoffs, horizon, quantiles, frame=True, future=future)
 
-    def _forecast_at(self, history, cutoffs, horizon, quantiles, frame):
+    def _forecast_at(self, history, cutoffs, horizon, quantiles, frame, future=None):
         """Forecast at the cutoffs of each series (at its last row when ``cutoffs`` is None)."""
         wanted = None if cutoffs is None else cutoffs_by_series(cutoffs)
         ids, starts, ends = series_bounds(history)
         y_all, ds_all = history[Y].to_numpy(dtype=float), history[DS].to_numpy()
-        uids, points, qs, cuts, future = [], [], [], [], []
+        X_all = cov.covariate_matrix(history, self.covariates) if self.covariates else None
+        after = cov.future_by_series(future, self.covariates, type(self).__name__)
+        uids, points, qs, cuts, dates = [], [], [], [], []
         for s, e in zip(starts, ends):
             if wanted is not None and ids[s] not in wanted:
                 continue
             y, ds = y_all[s:e], ds_all[s:e]
             stops = np.array([len(y)]) if wanted is None else np.searchsorted(ds, wanted[ids[s]], side="right")
+            X = X_future = None
+            if X_all is not None:
+                X = X_all[s:e]
+                X_future = cov.horizon_matrices(X, stops - 1, horizon, self.covariates, after.get(ids[s]),
+                                                where=f"series '{ids[s]}'")
             point, q = self.predict_series([self._state(ids[s])] * len(stops), y, np.zeros_like(stops), stops,
-                                           horizon, quantiles)
+                                           horizon, quantiles, X=X, X_future=X_future)
             uids.append(np.repeat(np.asarray([ids[s]], dtype=object), point.size))
             points.append(point.reshape(-1))
             qs.append(q.reshape(point.size, len(quantiles)))
             if frame:
                 step = infer_step(ds)
                 cuts.append(np.repeat(ds[stops - 1], horizon))
-                future.extend(future_ds(c, horizon, step) for c in ds[stops - 1])
+                dates.extend(future_ds(c, horizon, step) for c in ds[stops - 1])
         uid = np.concatenate(uids)
         out = {ID: uid, "h": np.tile(np.arange(1, horizon + 1), len(uid) // horizon)}
         if frame:
-            out = {ID: uid, "cutoff": np.concatenate(cuts), DS: np.concatenate(future), "h": out["h"],
+            out = {ID: uid, "cutoff": np.concatenate(cuts), DS: np.concatenate(dates), "h": out["h"],
                    "model": self.name}
         out["y_pred"] = np.concatenate(points)
         q = np.concatenate(qs)
@@ -393,8 +390,10 @@ class LocalForecaster(BaseForecaster):
 
 
 def clone(forecaster: BaseForecaster) -> BaseForecaster:
-    """A new, unfitted forecaster with the same parameters and alias."""
+    """A new, unfitted forecaster with the same parameters, alias and covariates."""
     params = {k: copy.deepcopy(v) for k, v in forecaster.get_params().items()}
     new = type(forecaster)(**params)
     new.name = forecaster.name
+    if "covariates" in vars(forecaster):  # the covariates it was given travel with it
+        new.covariates = forecaster.covariates
     return new
