@@ -5,6 +5,7 @@ and the errors. The checks that need the model registry or the metrics live in
 :mod:`tsbench.experiment`.
 """
 
+from tsbench.config.covariates import CALENDAR_COLUMNS, CovariateSpec
 from tsbench.config.fields import Int, Number, PositiveFloat, PositiveInt, StrictModel
 from tsbench.config.schema import (
     BacktestSpec,
@@ -23,6 +24,8 @@ from tsbench.config.tuning import ExperimentTuneSpec, InnerValidation, ParamRang
 __all__ = [
     "ColumnsSpec",
     "DataSpec",
+    "CovariateSpec",
+    "CALENDAR_COLUMNS",
     "BacktestSpec",
     "ForecasterSpec",
     "ParamRange",

@@ -9,6 +9,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from tsbench.config.covariates import CovariateSpec
 from tsbench.config.fields import Int, Number, PositiveFloat, PositiveInt, StrictModel
 from tsbench.config.tuning import ExperimentTuneSpec, TuneSpec
 from tsbench.errors import ConfigError
@@ -49,6 +50,17 @@ class DataSpec(StrictModel):
     missing: Literal["drop", "ffill", "error"] | None = None
     #: ``inf``/``-inf`` values: refuse them (the default), or treat them as missing (then ``missing`` applies).
     infinite: Literal["error", "missing"] = "error"
+    #: Covariate columns joined to every series of this entry (see tsbench.config.covariates).
+    covariates: list[CovariateSpec] = Field(default_factory=list)
+
+    @field_validator("covariates")
+    @classmethod
+    def _unique_covariates(cls, value: list[CovariateSpec]) -> list[CovariateSpec]:
+        names = [c.name for c in value]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"covariate name(s) {twice} are declared twice; give each covariate its own name")
+        return value
 
     @field_validator("source")
     @classmethod
@@ -157,6 +169,8 @@ class ForecasterSpec(StrictModel):
     fallback: str | None = Field(None, min_length=1)
     refit_every: PositiveInt | Literal["once"] | None = None
     tune: TuneSpec | None = None
+    #: The covariates this forecaster reads: ``all`` those the data declare, a list of their names, or none.
+    covariates: Literal["all"] | list[str] | None = None
 
 
 class ExecutorSpec(StrictModel):
@@ -228,6 +242,26 @@ class Experiment(StrictModel):
     report: ReportSpec = Field(default_factory=ReportSpec)
 
     @model_validator(mode="after")
+    def _covariates(self) -> Experiment:
+        declared = [[c.name for c in spec.covariates] for spec in self.data]
+        everywhere = set(declared[0]).intersection(*declared[1:])
+        partial = sorted(set().union(*declared) - everywhere)
+        if partial:
+            raise ValueError(f"covariate(s) {partial} are declared on some data entries but not all; every series "
+                             "needs every covariate: declare them on each entry of 'data'")
+        for i, f in enumerate(self.forecasters):
+            if f.covariates in (None, "all"):
+                if f.covariates == "all" and not everywhere:
+                    raise ValueError(f"forecasters[{i}] ({f.name}) asks for 'covariates: all', but no data entry "
+                                     "declares covariates; declare them under data[].covariates")
+                continue
+            unknown = [c for c in f.covariates if c not in everywhere]
+            if unknown:
+                raise ValueError(f"forecasters[{i}] ({f.name}): unknown covariate(s) {unknown}; the data declare "
+                                 f"{declared[0] or 'none'}")
+        return self
+
+    @model_validator(mode="after")
     def _aliases(self) -> Experiment:
         seen: dict[str, int] = {}
         for i, f in enumerate(self.forecasters):
@@ -260,8 +294,12 @@ def config_hash(experiment: Experiment) -> str:
     if experiment.tune == ExperimentTuneSpec():
         del content["tune"]
     for forecaster in content["forecasters"]:
-        if forecaster["tune"] is None:
-            del forecaster["tune"]
+        for key in ("tune", "covariates"):  # unset keys leave the hash of older experiments as it was
+            if forecaster[key] is None:
+                del forecaster[key]
+    for data in content["data"]:
+        if not data["covariates"]:
+            del data["covariates"]
     blob = json.dumps(content, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()
 
