@@ -67,6 +67,12 @@ class CovariateSpec(StrictModel):
                 raise ValueError("calendar covariates take no transform")
         if self.kind == "static" and self.transform != "level":
             raise ValueError("a static covariate has one value per series: it takes no transform")
+        if self.categorical and self.transform != "level":
+            raise ValueError(f"a categorical covariate holds categories, not amounts: transform "
+                             f"{self.transform!r} cannot apply; drop 'transform' or 'categorical'")
+        if (self.value is not None or self.source == "calendar") and (self.id_column or self.time_column):
+            what = "'value'" if self.value is not None else "the calendar source"
+            raise ValueError(f"{what} reads no file: drop 'id_column'/'time_column'")
         return self
 
     def source_column(self) -> str:

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from tsbench.data.builtin import builtin_manifests, load_builtin_wide, series_id
-from tsbench.data.files import read_table, to_long
+from tsbench.data.builtin import builtin_manifests, series_id
+from tsbench.data.covariate_sources import TableCache
+from tsbench.data.covariates import (attach_covariates, covariate_names, encode_categorical, experiment_covariates,
+                                     own_columns as covariate_own_columns)
+from tsbench.data.files import to_long
 from tsbench.data.targets import to_target
 from tsbench.data.variance import RANGE_PROXIES, load_ohlc, variance_panel
 from tsbench.errors import DataError
 from tsbench.panel import DS, ID, Y
 
-__all__ = ["SeriesInfo", "load_panel", "load_panel_levels", "load_source", "fingerprint"]
+__all__ = ["SeriesInfo", "load_panel", "load_panel_levels", "load_source", "fingerprint", "experiment_covariates"]
 
 
 @dataclass
@@ -32,10 +35,16 @@ class SeriesInfo:
     start: str
     end: str
     fingerprint: str
+    #: Per covariate: kind, source, column, lag, transform and the leading rows its lag dropped.
+    covariates: dict = field(default_factory=dict)
 
 
 def load_panel(specs, base_dir: Path | None = None) -> tuple[pd.DataFrame, list[SeriesInfo]]:
-    """Load every data entry, apply its target and ``last``, and validate the combined panel."""
+    """Load every data entry, apply its target and ``last``, and validate the combined panel.
+
+    The panel is ``unique_id, ds, y`` followed by one float column per
+    covariate the entries declare (see :func:`load_panel_levels`).
+    """
     panel, _, infos = load_panel_levels(specs, base_dir)
     return panel, infos
 
@@ -49,26 +58,50 @@ def load_panel_levels(
     before the target transform, over the same dates as the target panel plus
     the observation before its first date (the base of the first return). It is
     what forecasts are converted through when scored on another scale.
+
+    Covariates declared on the entries follow ``y`` in the target panel, one
+    float column each, in declaration order, every value the one available
+    at its row's time (:func:`tsbench.data.covariates.attach_covariates`);
+    categorical ones hold integer codes. Where a publication lag drops a
+    series' first rows, its level panel is trimmed alike.
     """
     base_dir = base_dir or Path.cwd()
+    names = covariate_names(specs)
+    categorical = experiment_covariates(specs).categorical
+    tables = TableCache()
     frames, level_frames, infos = [], [], []
     kinds: dict[str, str] = {}
     for spec in specs:
-        raw, policy = load_source(spec, base_dir)
+        raw, policy = load_source(spec, base_dir, tables)
         _check_time_kind(raw, spec.source, kinds)
         raw = _handle_infinite(raw, getattr(spec, "infinite", "error"), spec.source)
         _check_not_empty(raw, spec.source)
         levels, missing = _handle_missing(raw, policy, spec.source)
         panel = _variance_target(levels, spec) if spec.target == "variance" else to_target(levels, spec.target)
-        if spec.last:
+        done: dict = {}
+        if spec.covariates:
+            panel, done = attach_covariates(panel, spec, base_dir, tables)
+            panel = panel[[ID, DS, Y, *names]]
+            levels = _align_levels(levels, panel)
+        elif spec.last:
             panel = panel.groupby(ID, sort=False).tail(spec.last).reset_index(drop=True)
             levels = levels.groupby(ID, sort=False).tail(spec.last + 1).reset_index(drop=True)
         level_frames.append(levels[[ID, DS, Y]])
-        infos += _series_infos(panel, spec, policy, missing)
+        infos += _series_infos(panel, spec, policy, missing, done)
         frames.append(panel)
     panel = pd.concat(frames, ignore_index=True)
+    if categorical:
+        panel = encode_categorical(panel, categorical)
     _check_unique_ids(infos)
     return panel, pd.concat(level_frames, ignore_index=True), infos
+
+
+def _align_levels(levels: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
+    """Each series' levels from the observation before its first target date (the base of a first return)."""
+    first = levels[ID].map(panel.groupby(ID, sort=False)[DS].min())
+    before = levels[DS].where(levels[DS] < first)
+    base = before.groupby(levels[ID], sort=False).transform("max").fillna(first)
+    return levels[(levels[DS] >= base).to_numpy()].reset_index(drop=True)
 
 
 def _variance_target(levels: pd.DataFrame, spec) -> pd.DataFrame:
@@ -78,12 +111,17 @@ def _variance_target(levels: pd.DataFrame, spec) -> pd.DataFrame:
     return variance_panel(levels, proxy, ohlc, spec.source)
 
 
-def load_source(spec, base_dir: Path) -> tuple[pd.DataFrame, str]:
-    """Read one source into ``unique_id, ds, y`` with raw values; returns it and its missing-value policy."""
+def load_source(spec, base_dir: Path, tables: TableCache | None = None) -> tuple[pd.DataFrame, str]:
+    """Read one source into ``unique_id, ds, y`` with raw values; returns it and its missing-value policy.
+
+    Columns of a wide file that the entry's covariates read are not series
+    (unless ``columns: {value: ...}`` lists them).
+    """
+    tables = tables or TableCache()
     kind, _, ref = spec.source.partition(":")
     columns = spec.columns.model_dump() if spec.columns is not None else None
     if kind == "builtin":
-        wide = load_builtin_wide(ref)
+        wide = tables.builtin(ref)
         manifest = builtin_manifests()[ref]
         wanted = (columns or {}).get("value") or manifest.columns
         wanted = [wanted] if isinstance(wanted, str) else list(wanted)
@@ -98,11 +136,22 @@ def load_source(spec, base_dir: Path) -> tuple[pd.DataFrame, str]:
         policy = spec.missing or manifest.missing
     else:
         path = Path(ref) if Path(ref).is_absolute() else base_dir / ref
-        panel = to_long(read_table(kind, path), columns, f"source {spec.source!r}")
+        panel = to_long(_series_columns(tables.file(kind, path), spec, columns), columns, f"source {spec.source!r}")
         policy = spec.missing or "drop"
     panel = _numeric(panel, spec.source)
     _check_order(panel, spec.source)
     return panel, policy
+
+
+def _series_columns(frame: pd.DataFrame, spec, columns: dict | None) -> pd.DataFrame:
+    """A wide file without ``columns.value``: every column but the time and the covariates' is a series."""
+    chosen = {k: v for k, v in (columns or {}).items() if v is not None}
+    own = [c for c in covariate_own_columns(spec) if c in frame.columns]
+    long = bool(chosen.get("id")) or (not chosen and {"unique_id", "ds", "y"} <= set(frame.columns))
+    if not own or long or chosen.get("value"):
+        return frame
+    time = chosen.get("time") or frame.columns[0]
+    return frame.drop(columns=[c for c in own if c != time])
 
 
 def _numeric(panel: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -222,7 +271,7 @@ def _check_unique_ids(infos: list[SeriesInfo]) -> None:
         seen[info.unique_id] = info.source
 
 
-def _series_infos(panel: pd.DataFrame, spec, policy: str, missing: dict) -> list[SeriesInfo]:
+def _series_infos(panel: pd.DataFrame, spec, policy: str, missing: dict, covariates: dict) -> list[SeriesInfo]:
     """What the manifest records of each series of one source, read from arrays (no frame per series)."""
     codes, uniques = pd.factorize(panel[ID], sort=False)
     order = np.argsort(codes, kind="stable")
@@ -233,7 +282,7 @@ def _series_infos(panel: pd.DataFrame, spec, policy: str, missing: dict) -> list
         s, e = bounds[k], bounds[k + 1]
         first, last = (str(pd.Timestamp(v)) if isinstance(v, np.datetime64) else str(v) for v in (ds[s], ds[e - 1]))
         infos.append(SeriesInfo(str(uid), spec.source, spec.target, policy, int(missing.get(uid, 0)), int(e - s),
-                                first, last, _fingerprint(ds[s:e], y[s:e])))
+                                first, last, _fingerprint(ds[s:e], y[s:e]), covariates.get(str(uid), {})))
     return infos
 
 
