@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from tsbench.data.calendar import infer_step
-from tsbench.data.covariate_sources import VALUE
+from tsbench.data.covariate_sources import VALUE, when
 from tsbench.errors import DataError
 from tsbench.panel import DS, ID
 
@@ -81,10 +81,11 @@ def past_values(panel: pd.DataFrame, obs: pd.DataFrame, keep: np.ndarray, lag: i
         i = int(np.flatnonzero(stale)[0])
         uid, last = series[i], shifted["_at"].iloc[i]
         raise DataError(
-            f"{where}: the covariate ends at {last}, but series '{uid}' goes on to "
-            f"{panel[DS].to_numpy()[series == uid][-1]}: its value at {panel[DS].iloc[i]} would be {age.iloc[i]} old, "
-            f"older than the longest gap between the covariate's observations ({shifted['_gap'].iloc[i]}), so it is "
-            "stale; extend the covariate's data to cover the series, or end the series' data earlier.")
+            f"{where}: the covariate ends at {when(last)}, but series '{uid}' goes on to "
+            f"{when(panel[DS].to_numpy()[series == uid][-1])}: its value at {when(panel[DS].iloc[i])} would be "
+            f"{when(age.iloc[i])} old, older than the longest gap between the covariate's observations "
+            f"({when(shifted['_gap'].iloc[i])}), so it is stale; extend the covariate's data to cover the series, "
+            "or end the series' data earlier.")
     return shifted[VALUE].to_numpy()
 
 
@@ -96,11 +97,12 @@ def _raise_late(panel, obs, keep, has, late, lag, where, by_id) -> None:
     first_row = panel[DS].to_numpy()[mine & keep][0]
     starts = obs.loc[obs[ID] == uid, DS].iloc[0] if by_id else obs[DS].iloc[0]
     usable = int((mine & has).sum())  # the rows with a published value: a suffix of the series
-    needs = f" (with lag {lag}, the value of a row is the one published {lag} row(s) before it)" if lag else ""
+    source = panel[DS].to_numpy()[mine][list(np.flatnonzero(mine)).index(i) - lag] if lag else None
+    needs = f" (with lag {lag}, its value is the one published by {when(source)}, {lag} row(s) earlier)" if lag else ""
     fix = (f"set 'last: {usable}' (or fewer) on this data entry so series '{uid}' starts after the covariate does"
            if usable else "use a covariate whose data start before the series, or drop it")
     raise DataError(f"{where}: expected the covariate to start at or before the first row of series '{uid}' "
-                    f"({first_row}){needs}, but its first observation is at {starts}; {fix}.")
+                    f"({when(first_row)}){needs}, but its first observation is at {when(starts)}; {fix}.")
 
 
 def known_values(panel: pd.DataFrame, obs: pd.DataFrame, keep: np.ndarray, where: str,
@@ -124,7 +126,7 @@ def known_values(panel: pd.DataFrame, obs: pd.DataFrame, keep: np.ndarray, where
         uid = left[ID].iloc[i]
         count = int((absent & (left[ID].to_numpy() == uid)).sum())
         raise DataError(f"{where}: a known covariate needs a value at every time of the series, but series "
-                        f"'{uid}' has none at {left[DS].iloc[i]} ({count} time(s) without one); add the missing "
+                        f"'{uid}' has none at {when(left[DS].iloc[i])} ({count} time(s) without one); add the missing "
                         "rows to the covariate's data, or declare it 'kind: past' to use its latest published value.")
     return values
 
@@ -140,16 +142,17 @@ def static_values(panel: pd.DataFrame, obs: pd.DataFrame, where: str, id_column:
     if id_column is None:
         distinct = pd.unique(obs[VALUE])
         if len(distinct) != 1:
+            shown = pd.Series(distinct[:3]).tolist()
             raise DataError(f"{where}: a static covariate read without an id column needs one value for every "
-                            f"series, got {len(distinct)} different values (e.g. {list(distinct[:3])}); name the "
-                            "column holding the series names in 'id_column', or give the value in 'value'.")
+                            f"series, got {len(distinct)} different values (e.g. {shown}); name the column holding "
+                            "the series names in 'id_column', or give the value in 'value'.")
         return np.full(len(panel), distinct[0], dtype=object)
     _missing_ids(panel, obs, where, id_column)
     counts = obs.groupby(ID, sort=False)[VALUE].nunique()
     varying = counts[counts > 1]
     if len(varying):
         uid = varying.index[0]
-        seen = list(pd.unique(obs.loc[obs[ID] == uid, VALUE]))[:3]
+        seen = pd.Series(pd.unique(obs.loc[obs[ID] == uid, VALUE])[:3]).tolist()
         raise DataError(f"{where}: a static covariate needs one value per series, but series '{uid}' has "
                         f"{int(varying.iloc[0])} different values (e.g. {seen}); declare it 'kind: past' or "
                         "'kind: known' if it changes over time, or fix the data.")

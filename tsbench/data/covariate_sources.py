@@ -22,7 +22,7 @@ from tsbench.errors import ConfigError, DataError
 from tsbench.panel import DS, ID
 
 __all__ = ["VALUE", "TableCache", "CovariateTable", "covariate_table", "observations", "static_observations",
-           "describe", "is_own_source"]
+           "describe", "is_own_source", "when"]
 
 #: Column of an observation frame holding the covariate's values.
 VALUE = "value"
@@ -59,6 +59,19 @@ class CovariateTable:
     source: str
     #: Missing-value policy the source's own manifest gives (built-ins), used when the entry sets none.
     default_missing: str = "drop"
+
+
+def when(value: object) -> str:
+    """A time stamp as errors show it: ``2020-01-08`` (or with its time of day), an integer step as is."""
+    if isinstance(value, (np.datetime64, pd.Timestamp)):
+        stamp = pd.Timestamp(value)
+        return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
+    if isinstance(value, (np.timedelta64, pd.Timedelta)):
+        span = pd.Timedelta(value)
+        return f"{span.days} day(s)" if span == pd.Timedelta(days=span.days) else str(span)
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def is_own_source(cov, spec) -> bool:
@@ -101,7 +114,8 @@ def covariate_table(cov, spec, base_dir: Path, tables: TableCache) -> CovariateT
 def _require(table: CovariateTable, cov, spec, column: str, role: str) -> None:
     if column in table.frame.columns:
         return
-    available = [str(c) for c in table.frame.columns]
+    builtin = table.source.startswith("builtin:")  # its time is the index, not a column to choose
+    available = [str(c) for c in table.frame.columns if not (builtin and c == table.time)]
     hint = {"value": "set 'column' to one of them",
             "time": "set 'time_column' to the covariate's time column",
             "id": "set 'id_column' to the column holding the series names (or drop it to join on time alone)"}[role]
@@ -136,23 +150,23 @@ def observations(table: CovariateTable, cov, spec, policy: str | None, time_kind
         who = f" for id {row[ID]!r}" if table.id is not None else ""
         fix = ("remove or aggregate the duplicates" if table.id is not None else
                "if the file holds several series, name their id column in 'id_column'; otherwise remove the duplicates")
-        raise DataError(f"{where}: expected one value per time{who}, got several at {row[DS]}; {fix}.")
+        raise DataError(f"{where}: expected one value per time{who}, got several at {when(row[DS])}; {fix}.")
     frame = _clean(frame, cov, spec, policy or table.default_missing, keys[:-1])
     return _transform(frame, cov, where, keys[:-1])
 
 
 def static_observations(table: CovariateTable, cov, spec, policy: str | None) -> pd.DataFrame:
     """A static covariate's values ``[unique_id,] value`` (no time), cleaned, one row per id with a value."""
-    column, where = cov.source_column(), describe(cov, spec)
+    column = cov.source_column()
     _require(table, cov, spec, column, "value")
     if table.id is not None:
         _require(table, cov, spec, table.id, "id")
         frame = pd.DataFrame({ID: table.frame[table.id].astype(str).to_numpy(), VALUE: table.frame[column].to_numpy()})
     else:
         frame = pd.DataFrame({VALUE: table.frame[column].to_numpy()})
-    frame = _clean(frame, cov, spec, "drop" if (policy or table.default_missing) == "ffill" else
-                   (policy or table.default_missing), [ID] if table.id is not None else [])
-    return frame
+    policy = policy or table.default_missing
+    # rows of a static table have no order in time: an empty cell is dropped, never filled from another row
+    return _clean(frame, cov, spec, "drop" if policy == "ffill" else policy, [ID] if table.id is not None else [])
 
 
 def _clean(frame: pd.DataFrame, cov, spec, policy: str, by: list[str]) -> pd.DataFrame:
@@ -198,7 +212,7 @@ def _numeric(frame: pd.DataFrame, where: str) -> pd.Series:
 
 
 def _at(row: pd.Series) -> str:
-    parts = [f"id {row[ID]!r}" if ID in row.index else "", f"at {row[DS]}" if DS in row.index else ""]
+    parts = [f"id {row[ID]!r}" if ID in row.index else "", f"at {when(row[DS])}" if DS in row.index else ""]
     return " ".join(p for p in parts if p) or "in the file"
 
 
