@@ -249,3 +249,20 @@ def test_experiment_covariates_by_kind_in_declaration_order():
     declared = experiment_covariates(specs(entry, {**entry, "source": "builtin:nasdaq"}))
     assert declared == Covariates(past=("vix", "vol"), known=("dow",), static=("cls",), categorical=("cls",))
     assert experiment_covariates(specs({"source": "builtin:sp500"})) == Covariates()
+
+
+def test_integer_steps_and_parquet_files(tmp_path):
+    steps = np.arange(0, 40, 2)  # the target every other step
+    pd.DataFrame({"unique_id": "a", "ds": steps, "y": 1.0 + steps}).to_parquet(tmp_path / "t.parquet")
+    obs = pd.DataFrame({"step": [-3, 1, 4, 5, 11, 12, 20, 27, 33, 38], "x": np.arange(10.0)})
+    obs.to_parquet(tmp_path / "c.parquet")
+    known = pd.DataFrame({"ds": steps, "k": steps * 10.0})
+    known.to_csv(tmp_path / "k.csv", index=False)
+    entry = {"source": "parquet:t.parquet", "covariates": [
+        {"name": "x", "kind": "past", "source": "parquet:c.parquet", "time_column": "step", "lag": 1},
+        {"name": "k", "kind": "known", "source": "csv:k.csv"}]}
+    panel, _, _ = load(tmp_path, entry)
+    assert panel["ds"].tolist() == steps[1:].tolist()
+    expected = [obs.loc[obs["step"] <= t, "x"].iloc[-1] for t in steps[:-1]]
+    np.testing.assert_array_equal(panel["x"].to_numpy(), expected)
+    np.testing.assert_array_equal(panel["k"].to_numpy(), steps[1:] * 10.0)
