@@ -144,6 +144,12 @@ def test_infinite_and_non_positive_values(folder):
         load(folder, entry(transform="return"))
 
 
+def test_empty_time_cells(folder):
+    (folder / "cov.csv").write_text("ds,x\n2020-01-01,1\n,2\n2020-01-03,3\n")
+    with pytest.raises(DataError, match=r"covariate 'x'.*expected a time in every row of column 'ds', got 1 empty"):
+        load(folder, entry())
+
+
 def test_duplicate_times_without_an_id_column(folder):
     ds = pd.bdate_range("2020-01-01", periods=20)
     write_cov(folder, pd.DataFrame({"ds": np.r_[ds, ds], "x": 1.0, "sid": ["a"] * 20 + ["b"] * 20}))

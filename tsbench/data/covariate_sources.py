@@ -138,6 +138,9 @@ def observations(table: CovariateTable, cov, spec, policy: str | None, time_kind
     else:
         frame = to_long(table.frame, {"time": table.time, "value": [column]}, where).drop(columns=ID)
     frame = frame.rename(columns={"y": VALUE})
+    if frame[DS].isna().any():
+        raise DataError(f"{where}: expected a time in every row of column {table.time!r}, got "
+                        f"{int(frame[DS].isna().sum())} empty cell(s); fill them or remove those rows.")
     kind = "integer steps" if pd.api.types.is_integer_dtype(frame[DS]) else "dates"
     if kind != time_kind:
         raise DataError(f"{where}: its time column {table.time!r} holds {kind}, but the series of this entry are "
