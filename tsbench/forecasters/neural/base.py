@@ -29,7 +29,7 @@ from scipy.stats import norm
 from tsbench.errors import DataError
 from tsbench.forecasters._checks import check_int
 from tsbench.forecasters.base import BaseForecaster
-from tsbench.forecasters.covariate_arrays import covariate_matrix
+from tsbench.forecasters.covariate_arrays import check_covariate_columns, covariate_matrix
 from tsbench.forecasters.neural import covariate_windows as cw
 from tsbench.forecasters.neural.training import (
     TrainConfig,
@@ -142,6 +142,8 @@ class NeuralForecaster(BaseForecaster):
     # -- fit -----------------------------------------------------------------------------
     def _fit(self, train: pd.DataFrame) -> None:
         self.check_params()
+        if self.covariates:
+            check_covariate_columns(train, self.covariates, "training data", type(self).__name__)
         horizon = int(self.horizon or DEFAULT_HORIZON)
         levels = tuple(sorted(float(q) for q in (DEFAULT_LEVELS if self.quantiles is None else self.quantiles)))
         seed = 0 if self.seed is None else int(self.seed)
@@ -161,7 +163,8 @@ class NeuralForecaster(BaseForecaster):
         if not len(windows.x_train):
             raise DataError(
                 f"{type(self).__name__}: no complete, finite training window of {self.input_size} inputs "
-                f"and {horizon} targets; use a smaller 'input_size' or a longer history."
+                f"and {horizon} targets{' with finite covariates' if self.covariates else ''}; use a smaller "
+                "'input_size' or a longer history."
             )
         if not warm:  # a tenth of the median window scale: flat windows stay on the data's scale
             self.scale_floor_ = scale_floor(windows.x_train)
@@ -247,9 +250,9 @@ class NeuralForecaster(BaseForecaster):
 
     def _covariate_inputs(self, frame, ends, rows, starts, stops, uids, horizon, future):
         """Covariates of the origins ending at rows ``ends`` of series ``rows`` (None without covariates)."""
+        cw.check_fitted_covariates(self.fitted_covariates_, self.covariates, type(self).__name__)
         if not self.covariates:
             return None
-        cw.check_fitted_covariates(self.fitted_covariates_, self.covariates, type(self).__name__)
         return cw.origin_inputs(frame, self.covariates, self.covariate_stats_, ends, starts[rows], stops[rows],
                                 uids[rows], self.input_size, horizon, future, type(self).__name__)
 
