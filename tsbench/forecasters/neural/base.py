@@ -11,6 +11,10 @@ A model that mixes channels (``mixes_channels = True``, e.g. iTransformer) maps
 series of the training panel is observed at the same times (the columns of one
 wide file), they are its ``C`` channels, and it then forecasts those channels
 together; otherwise each series is a panel of one channel.
+
+A model that takes covariates (its ``covariates`` tag) builds its module for
+them from ``self.covariates`` and takes them as ``module(x, enc, dec)``, as
+:mod:`~tsbench.forecasters.neural.covariate_windows` describes.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from scipy.stats import norm
 from tsbench.errors import DataError
 from tsbench.forecasters._checks import check_int
 from tsbench.forecasters.base import BaseForecaster
+from tsbench.forecasters.covariate_arrays import check_covariate_columns, covariate_matrix
+from tsbench.forecasters.neural import covariate_windows as cw
 from tsbench.forecasters.neural.training import (
     TrainConfig,
     forward,
@@ -105,6 +111,9 @@ class NeuralForecaster(BaseForecaster):
 
     def _windows(self, train: pd.DataFrame, horizon: int):
         """Training windows; for a channel-mixing model, also learn which series are its channels."""
+        if self.covariates:
+            return cw.training_windows(train, self.covariates, self.covariate_stats_, self.input_size, horizon,
+                                       self.val_size)
         groups = train.groupby(ID, sort=False)
         uids, series = zip(*((uid, g.to_numpy(dtype=np.float64)) for uid, g in groups[Y]))
         if not self.mixes_channels:
@@ -133,6 +142,8 @@ class NeuralForecaster(BaseForecaster):
     # -- fit -----------------------------------------------------------------------------
     def _fit(self, train: pd.DataFrame) -> None:
         self.check_params()
+        if self.covariates:
+            check_covariate_columns(train, self.covariates, "training data", type(self).__name__)
         horizon = int(self.horizon or DEFAULT_HORIZON)
         levels = tuple(sorted(float(q) for q in (DEFAULT_LEVELS if self.quantiles is None else self.quantiles)))
         seed = 0 if self.seed is None else int(self.seed)
@@ -140,15 +151,20 @@ class NeuralForecaster(BaseForecaster):
             self.refit_steps is not None
             and getattr(self, "module_", None) is not None
             and (self.horizon_, self.levels_) == (horizon, levels)
+            and self.fitted_covariates_ == self.covariates
         )
         self.n_fits_ = getattr(self, "n_fits_", 0) + 1 if warm else 1
         if warm and int(self.refit_steps) == 0:
             return
+        if not warm:  # covariates are standardised with statistics of the first training rows only
+            self.fitted_covariates_ = self.covariates
+            self.covariate_stats_ = cw.standardiser(covariate_matrix(train, self.covariates))
         windows = self._windows(train, horizon)
         if not len(windows.x_train):
             raise DataError(
                 f"{type(self).__name__}: no complete, finite training window of {self.input_size} inputs "
-                f"and {horizon} targets; use a smaller 'input_size' or a longer history."
+                f"and {horizon} targets{' with finite covariates' if self.covariates else ''}; use a smaller "
+                "'input_size' or a longer history."
             )
         if not warm:  # a tenth of the median window scale: flat windows stay on the data's scale
             self.scale_floor_ = scale_floor(windows.x_train)
@@ -175,11 +191,13 @@ class NeuralForecaster(BaseForecaster):
         self.horizon_, self.levels_, self.device_ = horizon, levels, device
 
     # -- predict -------------------------------------------------------------------------
-    def _predict(self, context: pd.DataFrame, horizon: int, quantiles: tuple[float, ...]) -> pd.DataFrame:
+    def _predict(self, context: pd.DataFrame, horizon: int, quantiles: tuple[float, ...],
+                 future: pd.DataFrame | None = None) -> pd.DataFrame:
         values, starts, ends, uids = _series_layout(context)
         order = self._channel_order(uids, "the context")
         values_in = input_windows(values, ends[order], starts[order], self.input_size)
-        point, qs = self._forecast(values_in, horizon, quantiles)
+        inputs = self._covariate_inputs(context, ends[order], order, starts, ends, uids, horizon, future)
+        point, qs = self._forecast(values_in, horizon, quantiles, inputs)
         uids = uids[order]
         out = pd.DataFrame({
             ID: np.repeat(uids, horizon),
@@ -190,11 +208,12 @@ class NeuralForecaster(BaseForecaster):
             out[col] = qs[:, :, j].reshape(-1)
         return out
 
-    def _predict_origins(self, history, cutoffs, horizon, quantiles):
+    def _predict_origins(self, history, cutoffs, horizon, quantiles, future=None):
         """Forecast every (series, cutoff) pair of ``cutoffs`` in one batched forward pass.
 
         The input window of an origin is cut from ``history`` ending at the last
-        observation at or before its cutoff, so later rows are never read.
+        observation at or before its cutoff, so later rows are never read (but
+        the known covariates of the ``horizon`` rows after it, then ``future``).
         """
         values, starts, stops, uids = _series_layout(history)
         ds = history[DS].to_numpy()
@@ -214,7 +233,9 @@ class NeuralForecaster(BaseForecaster):
             ends.append(pos)
             origin_ids.append(np.full(len(pos), i))
         ends, rows = np.concatenate(ends), np.concatenate(origin_ids)
-        point, qs = self._forecast(input_windows(values, ends, starts[rows], self.input_size), horizon, quantiles)
+        inputs = self._covariate_inputs(history, ends, rows, starts, stops, uids, horizon, future)
+        point, qs = self._forecast(input_windows(values, ends, starts[rows], self.input_size), horizon, quantiles,
+                                   inputs)
         frame = pd.DataFrame({
             ID: np.repeat(uids[rows], horizon),
             "cutoff": np.repeat(ds[ends], horizon),
@@ -227,18 +248,29 @@ class NeuralForecaster(BaseForecaster):
             frame[col] = qs[:, :, j].reshape(-1)
         return frame
 
-    def _forecast(self, x: np.ndarray, horizon: int, quantiles: tuple[float, ...]):
+    def _covariate_inputs(self, frame, ends, rows, starts, stops, uids, horizon, future):
+        """Covariates of the origins ending at rows ``ends`` of series ``rows`` (None without covariates)."""
+        cw.check_fitted_covariates(self.fitted_covariates_, self.covariates, type(self).__name__)
+        if not self.covariates:
+            return None
+        return cw.origin_inputs(frame, self.covariates, self.covariate_stats_, ends, starts[rows], stops[rows],
+                                uids[rows], self.input_size, horizon, future, type(self).__name__)
+
+    def _forecast(self, x: np.ndarray, horizon: int, quantiles: tuple[float, ...], inputs=None):
         """Point forecasts ``(N, horizon)`` and quantiles ``(N, horizon, len(quantiles))`` from raw windows.
 
         For a model fitted on ``C`` channels, ``x`` holds ``C`` blocks of
         windows, one per channel in the fitted order, each with the same origins.
+        ``inputs`` are the origins' covariates from :func:`.covariate_windows.origin_inputs`.
         """
         trained = self.horizon_
         points, spreads = [], []
         with thread_limit(self.num_threads):
             while sum(p.shape[1] for p in points) < horizon:
                 x_norm, _, loc, scale = normalise(x, floor=self.scale_floor_)
-                out = denormalise(self._net(x_norm), loc, scale)  # (N, H, K)
+                extra = () if inputs is None else cw.round_inputs(
+                    inputs, len(points), self.input_size, trained, cw.known_columns(self.covariates))
+                out = denormalise(self._net(x_norm, *extra), loc, scale)  # (N, H, K)
                 points.append(out[:, :, 0])
                 spreads.append(np.sort(out[:, :, 1:], axis=-1) - out[:, :, :1])
                 x = np.concatenate([x, out[:, :, 0]], axis=1)[:, -self.input_size :]
@@ -247,10 +279,10 @@ class NeuralForecaster(BaseForecaster):
             return point, np.empty((len(point), horizon, 0))
         return point, point[:, :, None] + self._spread(spreads, horizon, trained, quantiles)
 
-    def _net(self, x_norm: np.ndarray) -> np.ndarray:
+    def _net(self, x_norm: np.ndarray, *extra: np.ndarray) -> np.ndarray:
         """The module on normalised windows ``(N, L)`` -> ``(N, H, K)``, stacking channels for a mixing model."""
         if not self.mixes_channels:
-            return forward(self.module_, x_norm, self.device_)
+            return forward(self.module_, x_norm, self.device_, *extra)
         c = len(self.channels_) if getattr(self, "channels_", None) is not None else 1
         x = x_norm.reshape(c, -1, x_norm.shape[-1]).transpose(1, 0, 2)  # (N / C, C, L)
         out = forward(self.module_, x, self.device_)  # (N / C, C, H, K)

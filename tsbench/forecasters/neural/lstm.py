@@ -1,9 +1,15 @@
-"""LSTM forecaster: an LSTM encoder over the normalised input window and a linear multi-step head."""
+"""LSTM forecaster: an LSTM encoder over the normalised input window and a linear multi-step head.
+
+With covariates, every covariate column is a further input channel of the
+encoder at the window's rows, and the known ones at each of the ``H`` steps
+ahead join the encoder's last state at the head's input.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from tsbench.forecasters.neural.base import NeuralForecaster
 from tsbench.forecasters.neural.training import torch
@@ -23,28 +29,38 @@ class LSTMConfig:
     hidden_size: int = 32
     num_layers: int = 1
     dropout: float = 0.1
+    n_covariates: int = 0  # C, covariate channels of the input window
+    n_known: int = 0  # known covariates at each step ahead
 
 
 class LSTMNet(nn.Module):
-    """Normalised window ``(B, L)`` -> forecast changes ``(B, H, K)``."""
+    """Normalised window ``(B, L)`` -> forecast changes ``(B, H, K)``.
+
+    With covariates, ``forward(x, enc, dec)`` also takes the window's covariates
+    ``enc`` ``(B, L, C)`` and the known ones ahead ``dec`` ``(B, H, n_known)``.
+    """
 
     def __init__(self, config: LSTMConfig) -> None:
         super().__init__()
         self.config = config
         self.lstm = nn.LSTM(
-            input_size=1,
+            input_size=1 + config.n_covariates,
             hidden_size=config.hidden_size,
             num_layers=config.num_layers,
             batch_first=True,
             dropout=config.dropout if config.num_layers > 1 else 0.0,
         )
         self.drop = nn.Dropout(config.dropout)
-        self.head = nn.Linear(config.hidden_size, config.horizon * config.n_outputs)
+        n_in = config.hidden_size + config.horizon * config.n_known
+        self.head = nn.Linear(n_in, config.horizon * config.n_outputs)
 
-    def forward(self, x):
+    def forward(self, x, enc=None, dec=None):
         c = self.config
-        seq, _ = self.lstm(x.unsqueeze(-1))  # (B, L, 1) -> (B, L, hidden)
+        inputs = x.unsqueeze(-1) if enc is None else torch.cat([x.unsqueeze(-1), enc], dim=-1)  # (B, L, 1 + C)
+        seq, _ = self.lstm(inputs)  # (B, L, hidden)
         last = self.drop(seq[:, -1])  # (B, hidden): state after the last observation
+        if c.n_known:
+            last = torch.cat([last, dec.flatten(1)], dim=1)  # (B, hidden + H * n_known)
         return self.head(last).view(-1, c.horizon, c.n_outputs)  # (B, H, K)
 
 
@@ -79,9 +95,15 @@ class LSTMForecaster(NeuralForecaster):
         ``None`` keeps torch's default (one per core; 1 in a worker process).
     device
         ``'auto'`` (CUDA when available, else CPU), ``'cpu'`` or ``'cuda'``.
+
+    Covariates (given by the experiment's ``covariates:``): past, known and
+    static columns are input channels of the encoder, standardised with the
+    training rows' mean and deviation; known ones also enter the head at each
+    step ahead, from ``future`` after the context's last row.
     """
 
     name = "lstm"
+    tags: ClassVar = {**NeuralForecaster.tags, "covariates": ("past", "known", "static")}
 
     def __init__(
         self,
@@ -119,5 +141,6 @@ class LSTMForecaster(NeuralForecaster):
 
     def _build_module(self, horizon: int, n_outputs: int) -> LSTMNet:
         return LSTMNet(
-            LSTMConfig(self.input_size, horizon, n_outputs, self.hidden_size, self.num_layers, self.dropout)
+            LSTMConfig(self.input_size, horizon, n_outputs, self.hidden_size, self.num_layers, self.dropout,
+                       n_covariates=len(self.covariates.columns), n_known=len(self.covariates.known))
         )

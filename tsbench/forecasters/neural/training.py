@@ -4,7 +4,8 @@ The models (``lstm.py``, ``dlinear.py``, ...) map normalised input windows
 ``(B, input_size)`` to ``(B, horizon, 1 + n_quantiles)`` (with a channel axis
 after the batch for a model over aligned channels): output 0 is the point
 forecast, trained with the Huber (or squared) loss, and the others are quantiles, trained
-with the pinball loss. Everything here works on normalised windows from
+with the pinball loss. A model given covariates takes them as further inputs after the
+window, ``module(x, *extra)`` (the ``extra_train``/``extra_val`` of the window set). Everything here works on normalised windows from
 :mod:`tsbench.forecasters.neural.windows`.
 """
 
@@ -124,24 +125,26 @@ def train_module(module, windows: WindowSet, config: TrainConfig, device) -> Tra
     rng = np.random.default_rng(config.seed)
     x_train = torch.as_tensor(windows.x_train, dtype=torch.float32, device=device)
     y_train = torch.as_tensor(windows.y_train, dtype=torch.float32, device=device)
-    x_val, y_val = _val_subset(windows, config.max_val_windows, device)
+    extra_train = [torch.as_tensor(a, dtype=torch.float32, device=device) for a in windows.extra_train]
+    x_val, y_val, extra_val = _val_subset(windows, config.max_val_windows, device)
     levels = torch.as_tensor(config.quantiles, dtype=torch.float32, device=device)
     optimiser = torch.optim.AdamW(module.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     eval_every = max(1, min(25, config.max_steps // 10))
     patience = config.early_stopping if len(x_val) else 0
-    best = (_evaluate(module, x_val, y_val, levels, config), 0, copy.deepcopy(module.state_dict()))
+    best = (_evaluate(module, x_val, y_val, levels, config, extra_val), 0, copy.deepcopy(module.state_dict()))
     bad_evals, step, stopped = 0, 0, False
     n = len(x_train)
     for step in range(1, config.max_steps + 1):
         module.train()
         idx = torch.as_tensor(rng.integers(0, n, size=min(config.batch_size, n)), device=device)
-        loss = forecast_loss(module(x_train[idx]), y_train[idx], levels, config.huber_delta, config.loss)
+        out = module(x_train[idx], *(a[idx] for a in extra_train))
+        loss = forecast_loss(out, y_train[idx], levels, config.huber_delta, config.loss)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(module.parameters(), config.grad_clip)
         optimiser.step()
         if len(x_val) and (step % eval_every == 0 or step == config.max_steps):
-            val = _evaluate(module, x_val, y_val, levels, config)
+            val = _evaluate(module, x_val, y_val, levels, config, extra_val)
             if val < best[0]:
                 best, bad_evals = (val, step, copy.deepcopy(module.state_dict())), 0
             else:
@@ -156,29 +159,33 @@ def train_module(module, windows: WindowSet, config: TrainConfig, device) -> Tra
                        best_val_loss=float(best[0]), stopped_early=stopped)
 
 
-def forward(module, x_norm: np.ndarray, device) -> np.ndarray:
-    """Run ``module`` on normalised windows ``(N, L)`` in eval mode; returns ``(N, H, K)`` float64."""
+def forward(module, x_norm: np.ndarray, device, *extra: np.ndarray) -> np.ndarray:
+    """Run ``module`` on normalised windows ``(N, L)`` in eval mode; returns ``(N, H, K)`` float64.
+
+    ``extra`` are further inputs with one row per window (covariates), passed after the window.
+    """
     module.eval()
     parts = []
+    as_t = lambda a, s: torch.as_tensor(a[s : s + PREDICT_CHUNK], dtype=torch.float32, device=device)  # noqa: E731
     with torch.inference_mode():
         for start in range(0, len(x_norm), PREDICT_CHUNK):
-            x = torch.as_tensor(x_norm[start : start + PREDICT_CHUNK], dtype=torch.float32, device=device)
-            parts.append(module(x).to("cpu", torch.float64).numpy())
+            out = module(as_t(x_norm, start), *(as_t(a, start) for a in extra))
+            parts.append(out.to("cpu", torch.float64).numpy())
     return np.concatenate(parts)
 
 
 def _val_subset(windows: WindowSet, limit: int, device):
-    x, y = windows.x_val, windows.y_val
+    x, y, extra = windows.x_val, windows.y_val, windows.extra_val
     if len(x) > limit:  # evenly spaced, deterministic subset keeps evaluation cheap
         keep = np.linspace(0, len(x) - 1, limit).round().astype(int)
-        x, y = x[keep], y[keep]
+        x, y, extra = x[keep], y[keep], tuple(a[keep] for a in extra)
     as_t = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device)  # noqa: E731
-    return as_t(x), as_t(y)
+    return as_t(x), as_t(y), [as_t(a) for a in extra]
 
 
-def _evaluate(module, x_val, y_val, levels, config: TrainConfig) -> float:
+def _evaluate(module, x_val, y_val, levels, config: TrainConfig, extra_val=()) -> float:
     if not len(x_val):
         return float("inf")
     module.eval()
     with torch.no_grad():
-        return float(forecast_loss(module(x_val), y_val, levels, config.huber_delta, config.loss))
+        return float(forecast_loss(module(x_val, *extra_val), y_val, levels, config.huber_delta, config.loss))

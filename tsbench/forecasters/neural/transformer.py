@@ -1,9 +1,15 @@
-"""Transformer forecaster: a small encoder-only Transformer over patches of the normalised input window."""
+"""Transformer forecaster: a small encoder-only Transformer over patches of the normalised input window.
+
+With covariates, a token embeds the patch's covariate values next to its target
+values, and the known covariates at each of the ``H`` steps ahead join the
+encoded tokens at the head's input.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from tsbench.forecasters._checks import check_int
 from tsbench.forecasters.neural.base import NeuralForecaster
@@ -26,6 +32,8 @@ class TransformerConfig:
     num_layers: int = 2
     patch_len: int = 8  # P_len values per token; 1 = one token per observation
     dropout: float = 0.1
+    n_covariates: int = 0  # C, covariate channels of the input window
+    n_known: int = 0  # known covariates at each step ahead
 
     @property
     def n_patches(self) -> int:
@@ -34,13 +42,17 @@ class TransformerConfig:
 
 
 class TransformerNet(nn.Module):
-    """Normalised window ``(B, L)`` -> forecast changes ``(B, H, K)``."""
+    """Normalised window ``(B, L)`` -> forecast changes ``(B, H, K)``.
+
+    With covariates, ``forward(x, enc, dec)`` also takes the window's covariates
+    ``enc`` ``(B, L, C)`` and the known ones ahead ``dec`` ``(B, H, n_known)``.
+    """
 
     def __init__(self, config: TransformerConfig) -> None:
         super().__init__()
         self.config = config
         c = config
-        self.embed = nn.Linear(c.patch_len, c.d_model)
+        self.embed = nn.Linear(c.patch_len * (1 + c.n_covariates), c.d_model)
         self.position = nn.Parameter(torch.randn(c.n_patches, c.d_model) * 0.02)  # learned positions
         layer = nn.TransformerEncoderLayer(
             d_model=c.d_model,
@@ -53,17 +65,23 @@ class TransformerNet(nn.Module):
         self.encoder = nn.TransformerEncoder(layer, c.num_layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(c.d_model)
         self.drop = nn.Dropout(c.dropout)
-        self.head = nn.Linear(c.n_patches * c.d_model, c.horizon * c.n_outputs)
+        self.head = nn.Linear(c.n_patches * c.d_model + c.horizon * c.n_known, c.horizon * c.n_outputs)
 
-    def forward(self, x):
+    def forward(self, x, enc=None, dec=None):
         c = self.config
         pad = c.n_patches * c.patch_len - c.input_size
         if pad:  # repeat the first value so the window splits into whole patches
             x = torch.cat([x[:, :1].expand(-1, pad), x], dim=1)  # (B, N * P_len)
+            if enc is not None:
+                enc = torch.cat([enc[:, :1].expand(-1, pad, -1), enc], dim=1)  # (B, N * P_len, C)
         tokens = x.view(-1, c.n_patches, c.patch_len)  # (B, N, P_len)
+        if c.n_covariates:
+            tokens = torch.cat([tokens, enc.reshape(-1, c.n_patches, c.patch_len * c.n_covariates)], dim=-1)
         h = self.embed(tokens) + self.position  # (B, N, d_model)
         h = self.norm(self.encoder(h))  # (B, N, d_model)
         flat = self.drop(h.flatten(1))  # (B, N * d_model)
+        if c.n_known:
+            flat = torch.cat([flat, dec.flatten(1)], dim=1)  # (B, N * d_model + H * n_known)
         return self.head(flat).view(-1, c.horizon, c.n_outputs)  # (B, H, K)
 
 
@@ -83,9 +101,15 @@ class TransformerForecaster(NeuralForecaster):
     max_steps, batch_size, learning_rate, early_stopping, val_size, refit_steps,
     horizon, quantiles, seed, num_threads, device
         As for :class:`tsbench.forecasters.neural.lstm.LSTMForecaster`.
+
+    Covariates (given by the experiment's ``covariates:``): past, known and
+    static columns are embedded with the target in each patch token,
+    standardised with the training rows' mean and deviation; known ones also
+    enter the head at each step ahead, from ``future`` after the context's last row.
     """
 
     name = "transformer"
+    tags: ClassVar = {**NeuralForecaster.tags, "covariates": ("past", "known", "static")}
 
     def __init__(
         self,
@@ -142,5 +166,6 @@ class TransformerForecaster(NeuralForecaster):
             TransformerConfig(
                 self.input_size, horizon, n_outputs, self.hidden_size,
                 self.num_heads, self.num_layers, self.patch_len, self.dropout,
+                n_covariates=len(self.covariates.columns), n_known=len(self.covariates.known),
             )
         )

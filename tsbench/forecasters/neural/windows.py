@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
-    "WindowSet", "make_windows", "make_channel_windows", "input_windows", "normalise", "scale_floor", "denormalise",
+    "WindowSet", "make_windows", "make_channel_windows", "window_positions", "input_windows", "normalise",
+    "scale_floor", "denormalise",
 ]
 
 #: Floor of the normalisation scale, relative to the window's level, so that flat windows stay finite.
@@ -27,12 +28,18 @@ class WindowSet:
 
     Windows of aligned channels (:func:`make_channel_windows`) carry a channel
     axis: inputs ``(N, C, input_size)``, targets ``(N, C, horizon)``.
+
+    ``extra_train`` and ``extra_val`` hold further inputs of the same windows
+    (covariates, see :mod:`~tsbench.forecasters.neural.covariate_windows`), passed to
+    the module after the window: ``module(x, *extra)``; empty for a model without them.
     """
 
     x_train: np.ndarray
     y_train: np.ndarray
     x_val: np.ndarray
     y_val: np.ndarray
+    extra_train: tuple[np.ndarray, ...] = ()
+    extra_val: tuple[np.ndarray, ...] = ()
 
 
 def make_windows(
@@ -90,17 +97,30 @@ def make_channel_windows(
 def _series_windows(y, input_size: int, horizon: int, val_size: float):
     """Every window of one series, unfiltered: inputs, targets, is-validation and is-finite masks."""
     y = np.asarray(y, dtype=np.float64)
-    n = len(y)
+    pad, ends, is_val = window_positions(len(y), input_size, horizon, val_size)
+    y = np.concatenate([np.full(pad, y[0]), y])
+    x, target = _gather(y, ends, input_size, horizon)
+    ok = np.isfinite(x).all(axis=1) & np.isfinite(target).all(axis=1)
+    return x, target, is_val, ok
+
+
+def window_positions(n: int, input_size: int, horizon: int, val_size: float):
+    """Where the windows of a series of ``n`` values lie, as :func:`make_windows` cuts them.
+
+    Returns
+    -------
+    tuple
+        ``(pad, ends, is_val)``: the series is left-padded with ``pad`` copies of
+        its first value; ``ends`` are the positions of each window's last input
+        in the padded series, and ``is_val`` marks the validation windows.
+    """
     val_len = max(horizon, int(np.ceil(val_size * n))) if val_size > 0 else 0
     if n - val_len < horizon + 2:  # too short to spare a tail: train on all of it
         val_len = 0
     pad = max(0, input_size + horizon + val_len - n)
-    y = np.concatenate([np.full(pad, y[0]), y])
-    ends = np.arange(input_size - 1, len(y) - horizon)
-    x, target = _gather(y, ends, input_size, horizon)
-    is_val = ends + horizon >= len(y) - val_len if val_len else np.zeros(len(ends), bool)
-    ok = np.isfinite(x).all(axis=1) & np.isfinite(target).all(axis=1)
-    return x, target, is_val, ok
+    ends = np.arange(input_size - 1, n + pad - horizon)
+    is_val = ends + horizon >= n + pad - val_len if val_len else np.zeros(len(ends), bool)
+    return pad, ends, is_val
 
 
 def input_windows(values: np.ndarray, ends: np.ndarray, starts: np.ndarray, input_size: int) -> np.ndarray:
