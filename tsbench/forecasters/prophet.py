@@ -20,6 +20,7 @@ from tsbench.data.calendar import describe_frequency, future_ds, infer_step
 from tsbench.errors import DataError
 from tsbench.forecasters._checks import check_choice, check_int, check_number, is_int
 from tsbench.forecasters.base import BaseForecaster
+from tsbench.forecasters.covariate_arrays import check_covariate_columns
 from tsbench.panel import DS, ID, Y, iter_series, quantile_column
 
 __all__ = ["ProphetForecaster", "SYNTHETIC_START"]
@@ -154,6 +155,8 @@ class ProphetForecaster(BaseForecaster):
 
         prophet_cls = import_prophet()
         backend = lean_backend(self.lbfgs_memory)
+        if self.covariates:
+            check_covariate_columns(train, self.covariates, "training data", type(self).__name__)
         states: dict[object, _Fitted] = {}
         for uid, g in iter_series(train):
             calendar = _Calendar.of(g[DS])
