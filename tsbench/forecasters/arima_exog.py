@@ -113,8 +113,9 @@ def _usable_rows(design: np.ndarray, lags: tuple[int, ...], covariates: Covariat
                         "observation(s) to fit; use a longer history or shorter lags.")
     bad = np.isnan(design[first:]).any(axis=1)
     if bad.any():
-        raise DataError(f"{owner}: covariates {list(covariates.columns)} are missing at row {first + int(np.argmax(bad))} "
-                        "of a series; ARIMA regressors need a value at every row (set the data's 'missing' policy).")
+        row = first + int(np.argmax(bad))
+        raise DataError(f"{owner}: covariates {list(covariates.columns)} are missing at row {row} of a series; "
+                        "ARIMA regressors need a value at every row (set the data's 'missing' policy).")
     return first
 
 
