@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from tsbench.forecasters._checks import is_int
+from tsbench.forecasters.arima_exog import exog_forecast, fit_with_exog, parse_covariate_lags
 from tsbench.forecasters.statsbase import (
     SeriesFit,
     StatsmodelsForecaster,
@@ -28,6 +29,7 @@ def fit_arima(
     seasonal_order: Sequence[int] = (0, 0, 0, 0),
     trend: str | None = None,
     previous: SeriesFit | None = None,
+    exog: np.ndarray | None = None,
 ) -> SeriesFit:
     """Estimate a statsmodels ARIMA on ``y`` by maximum likelihood.
 
@@ -47,6 +49,8 @@ def fit_arima(
         As in ``statsmodels.tsa.arima.model.ARIMA``.
     previous
         The last fit of this series, to warm-start from.
+    exog
+        Regressors ``(len(y), k)`` (see :mod:`tsbench.forecasters.arima_exog`), or None.
 
     Returns
     -------
@@ -57,7 +61,7 @@ def fit_arima(
     from statsmodels.tsa.arima.model import ARIMA
 
     spec = {"order": tuple(int(v) for v in order), "seasonal_order": tuple(int(v) for v in seasonal_order), "trend": trend}
-    estimator = ARIMA(y, concentrate_scale=True, **spec)
+    estimator = ARIMA(y, exog=exog, concentrate_scale=True, **spec)
     same_model = previous is not None and previous.extra.get("spec") == spec
     start = previous_params(previous, len(estimator.param_names) + 1) if same_model else None
     if not estimator.param_names:
@@ -202,19 +206,28 @@ class Arima(StatsmodelsForecaster):
     trend
         ``"n"``, ``"c"``, ``"t"``, ``"ct"``, or ``None`` for statsmodels' default
         (a constant when there is no differencing, none otherwise).
+    covariate_lags
+        Lags at which past covariates enter as regressors: ``n`` for lags
+        1..n, or a list. A forecast of ``horizon`` steps needs every lag >=
+        ``horizon``. Known covariates enter at the target step, with their
+        values over the horizon from ``future``. See
+        :mod:`tsbench.forecasters.arima_exog`.
     """
 
     name = "arima"
+    tags: ClassVar = {"covariates": ("past", "known")}
 
     def __init__(
         self,
         order: Sequence[int] = (1, 1, 1),
         seasonal_order: Sequence[int] = (0, 0, 0, 0),
         trend: str | None = None,
+        covariate_lags: int | Sequence[int] = 1,
     ) -> None:
         self.order = order
         self.seasonal_order = seasonal_order
         self.trend = trend
+        self.covariate_lags = covariate_lags
 
     def _spec(self) -> dict[str, Any]:
         return {"order": self.order, "seasonal_order": self.seasonal_order, "trend": self.trend}
@@ -225,12 +238,18 @@ class Arima(StatsmodelsForecaster):
         _check_ints("seasonal_order", spec["seasonal_order"], 4)
         if spec["trend"] not in TRENDS:
             raise ValueError(f"trend must be one of {TRENDS}, got {spec['trend']!r}")
+        parse_covariate_lags(self.covariate_lags)
 
-    def _fit_series(self, y, previous):
-        return fit_arima(y, previous=previous, **self._spec())
+    def _fit_series(self, y, previous, X=None):
+        if X is None:
+            return fit_arima(y, previous=previous, **self._spec())
+        return fit_with_exog(y, X, self.covariates, parse_covariate_lags(self.covariate_lags), type(self).__name__,
+                             lambda y_used, exog: fit_arima(y_used, previous=previous, exog=exog, **self._spec()))
 
-    def _forecast(self, fit, y, horizon):
-        return arima_forecast(fit, y, horizon)
+    def _forecast(self, fit, y, horizon, X=None, X_future=None):
+        if X is None:
+            return arima_forecast(fit, y, horizon)
+        return exog_forecast(fit, y, X, X_future, horizon, type(self).__name__)
 
     def _prefilter(self, fit, y):
         arima_prefilter(fit, y)
@@ -245,16 +264,18 @@ class Ma(Arima):
         Number of moving-average terms.
     d
         Order of differencing.
-    trend
+    trend, covariate_lags
         As for :class:`Arima`.
     """
 
     name = "ma"
 
-    def __init__(self, q: int = 1, d: int = 0, trend: str | None = None) -> None:
+    def __init__(self, q: int = 1, d: int = 0, trend: str | None = None,
+                 covariate_lags: int | Sequence[int] = 1) -> None:
         self.q = q
         self.d = d
         self.trend = trend
+        self.covariate_lags = covariate_lags
 
     def _spec(self) -> dict[str, Any]:
         return {"order": (0, self.d, self.q), "seasonal_order": (0, 0, 0, 0), "trend": self.trend}

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
+from typing import ClassVar
+
 import numpy as np
 
 from tsbench.forecasters._checks import check_bool, check_choice, check_int, check_number
 from tsbench.forecasters.arima import arima_forecast, arima_prefilter, fit_arima
+from tsbench.forecasters.arima_exog import exog_forecast, fit_with_exog, parse_covariate_lags
 from tsbench.forecasters.seasonal import seasonal_strength
 from tsbench.forecasters.statsbase import SeriesFit, StatsmodelsForecaster
 
@@ -103,9 +107,14 @@ class AutoArima(StatsmodelsForecaster):
         Search seasonal orders when ``season_length > 1``.
     max_P, max_Q, max_D
         Largest seasonal autoregressive, moving-average and differencing orders.
+    covariate_lags
+        As for :class:`~tsbench.forecasters.arima.Arima`: covariates enter every
+        candidate model as regressors (``d`` and ``D`` are still chosen on the
+        series itself).
     """
 
     name = "auto_arima"
+    tags: ClassVar = {"covariates": ("past", "known")}
 
     def __init__(
         self,
@@ -122,6 +131,7 @@ class AutoArima(StatsmodelsForecaster):
         max_P: int = 2,
         max_Q: int = 2,
         max_D: int = 1,
+        covariate_lags: int | Sequence[int] = 1,
     ) -> None:
         self.max_p = max_p
         self.max_q = max_q
@@ -136,6 +146,7 @@ class AutoArima(StatsmodelsForecaster):
         self.max_P = max_P
         self.max_Q = max_Q
         self.max_D = max_D
+        self.covariate_lags = covariate_lags
 
     def check_params(self) -> None:
         for key in ("max_p", "max_q", "max_d", "max_order", "max_models", "season_length", "max_P", "max_Q",
@@ -145,17 +156,24 @@ class AutoArima(StatsmodelsForecaster):
         check_number("test_alpha", self.test_alpha, low=0, high=1, low_open=True, high_open=True)
         for key in ("allow_constant", "seasonal"):
             check_bool(key, getattr(self, key))
+        parse_covariate_lags(self.covariate_lags)
 
     def _season(self) -> int:
         """The season length searched, 0 when the search is non-seasonal."""
         m = int(self.season_length)
         return m if self.seasonal and m > 1 else 0
 
-    def _fit_series(self, y: np.ndarray, previous: SeriesFit | None) -> SeriesFit:
+    def _fit_series(self, y: np.ndarray, previous: SeriesFit | None, X: np.ndarray | None = None) -> SeriesFit:
+        if X is None:
+            return self._choose(y, previous)
+        return fit_with_exog(y, X, self.covariates, parse_covariate_lags(self.covariate_lags), type(self).__name__,
+                             lambda y_used, exog: self._choose(y_used, previous, exog))
+
+    def _choose(self, y: np.ndarray, previous: SeriesFit | None, exog: np.ndarray | None = None) -> SeriesFit:
         m = self._season()
         D = choose_seasonal_d(y, m, self.max_D) if m else 0
         d = choose_d(y[m:] - y[:-m] if D else y, self.max_d, float(self.test_alpha))
-        search = _Search(self, y, d, D, previous)
+        search = _Search(self, y, d, D, previous, exog)
         best = search.run()
         if best is None:
             raise ValueError(
@@ -169,8 +187,10 @@ class AutoArima(StatsmodelsForecaster):
                          "with_constant": key[4]})
         return fit
 
-    def _forecast(self, fit, y, horizon):
-        return arima_forecast(fit, y, horizon)
+    def _forecast(self, fit, y, horizon, X=None, X_future=None):
+        if X is None:
+            return arima_forecast(fit, y, horizon)
+        return exog_forecast(fit, y, X, X_future, horizon, type(self).__name__)
 
     def _prefilter(self, fit, y):
         arima_prefilter(fit, y)
@@ -179,8 +199,9 @@ class AutoArima(StatsmodelsForecaster):
 class _Search:
     """One stepwise search over (p, q, P, Q, constant) for fixed ``d`` and ``D``."""
 
-    def __init__(self, owner: AutoArima, y: np.ndarray, d: int, D: int, previous: SeriesFit | None) -> None:
-        self.owner, self.y, self.d, self.D, self.previous = owner, y, d, D, previous
+    def __init__(self, owner: AutoArima, y: np.ndarray, d: int, D: int, previous: SeriesFit | None,
+                 exog: np.ndarray | None = None) -> None:
+        self.owner, self.y, self.d, self.D, self.previous, self.exog = owner, y, d, D, previous, exog
         self.m = owner._season()
         self.fits: dict[tuple, tuple[float, SeriesFit | None, list]] = {}
 
@@ -248,7 +269,8 @@ class _Search:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                fit = fit_arima(self.y, (p, self.d, q), seasonal_order, trend=trend, previous=self.previous)
+                fit = fit_arima(self.y, (p, self.d, q), seasonal_order, trend=trend, previous=self.previous,
+                                exog=self.exog)
             except (ValueError, np.linalg.LinAlgError):
                 self.fits[key] = (np.inf, None, [])
                 return

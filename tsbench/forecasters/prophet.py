@@ -20,6 +20,7 @@ from tsbench.data.calendar import describe_frequency, future_ds, infer_step
 from tsbench.errors import DataError
 from tsbench.forecasters._checks import check_choice, check_int, check_number, is_int
 from tsbench.forecasters.base import BaseForecaster
+from tsbench.forecasters.covariate_arrays import check_covariate_columns
 from tsbench.panel import DS, ID, Y, iter_series, quantile_column
 
 __all__ = ["ProphetForecaster", "SYNTHETIC_START"]
@@ -70,6 +71,12 @@ class ProphetForecaster(BaseForecaster):
 
     Notes
     -----
+    Known covariates (the ``covariates`` attribute, from the experiment file)
+    enter as extra regressors (``add_regressor``, in ``seasonality_mode``);
+    their values over the horizon come from ``future`` (and, in
+    ``predict_origins``, from the history rows after each cutoff): step ``h``
+    takes the ``h``-th row after the cutoff.
+
     Business-day series are forecast on the following business days. Series
     with an integer ``ds`` are placed on a synthetic daily calendar (step
     ``ds[0]`` on :data:`SYNTHETIC_START`, one step per day), so Prophet's
@@ -77,7 +84,7 @@ class ProphetForecaster(BaseForecaster):
     the calendar used for each series is recorded in ``notes_``.
     """
 
-    tags: ClassVar = {"quantiles": True, "min_train_size": 2}
+    tags: ClassVar = {"quantiles": True, "min_train_size": 2, "covariates": ("known",)}
     name = "prophet"
 
     def __init__(
@@ -148,10 +155,13 @@ class ProphetForecaster(BaseForecaster):
 
         prophet_cls = import_prophet()
         backend = lean_backend(self.lbfgs_memory)
+        if self.covariates:
+            check_covariate_columns(train, self.covariates, "training data", type(self).__name__)
         states: dict[object, _Fitted] = {}
         for uid, g in iter_series(train):
             calendar = _Calendar.of(g[DS])
-            frame = self._frame(calendar.dates(g[DS].to_numpy()), g[Y].to_numpy(dtype=float))
+            frame = self._frame(calendar.dates(g[DS].to_numpy()), g[Y].to_numpy(dtype=float),
+                                g[list(self.covariates.known)].to_numpy(dtype=float))
             model = self._new_model(prophet_cls)
             model.stan_backend = backend
             model.fit(frame)
@@ -180,12 +190,17 @@ class ProphetForecaster(BaseForecaster):
             model.add_seasonality(**spec)
         if self.holidays is not None:
             model.add_country_holidays(self.holidays)
+        for name in _regressors(self.covariates.known):
+            model.add_regressor(name)
         return model
 
-    def _frame(self, dates: pd.DatetimeIndex, y: np.ndarray | None = None) -> pd.DataFrame:
+    def _frame(self, dates: pd.DatetimeIndex, y: np.ndarray | None = None,
+               known: np.ndarray | None = None) -> pd.DataFrame:
         frame = pd.DataFrame({"ds": dates})
         if y is not None:
             frame["y"] = y
+        for j, name in enumerate(_regressors(self.covariates.known)):
+            frame[name] = known[:, j]
         if self.growth == "logistic":
             frame["cap"] = float(self.cap)
             if self.floor is not None:
@@ -193,17 +208,45 @@ class ProphetForecaster(BaseForecaster):
         return frame
 
     # -- predict ---------------------------------------------------------------------------
-    def _predict(self, context: pd.DataFrame, horizon: int, quantiles: tuple[float, ...]) -> pd.DataFrame:
+    def _predict(self, context: pd.DataFrame, horizon: int, quantiles: tuple[float, ...],
+                 future: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Forecasts after each series of ``context``; ``future`` holds the known covariates after it."""
         parts = []
         for uid, g in iter_series(context):
             state = self._state(uid)
-            future = future_ds(g[DS].iloc[-1], horizon, infer_step(g[DS]))
-            frame = self._frame(state.calendar.dates(future))
+            dates = future_ds(g[DS].iloc[-1], horizon, infer_step(g[DS]))
+            known = self._known_after(future, uid, g[DS].iloc[-1], horizon)
+            frame = self._frame(state.calendar.dates(dates), known=known)
             part = {ID: [uid] * horizon, "h": np.arange(1, horizon + 1), "y_pred": _point_forecast(state.model, frame)}
             if quantiles:
                 part.update(self._quantiles(state.model, frame, quantiles))
             parts.append(pd.DataFrame(part))
         return pd.concat(parts, ignore_index=True)
+
+    def _predict_origins(self, history, cutoffs, horizon, quantiles, future=None):
+        """One :meth:`_predict` per origin; known covariates after a cutoff come from ``history``, then ``future``."""
+        if self.covariates.known:
+            columns = [ID, DS, *self.covariates.known]
+            parts = [history[columns]] + ([] if future is None else [future[columns]])
+            future = pd.concat(parts, ignore_index=True).drop_duplicates([ID, DS], keep="first")
+        return super()._predict_origins(history, cutoffs, horizon, quantiles, future=future)
+
+    def _known_after(self, future: pd.DataFrame | None, uid: object, last: object, horizon: int) -> np.ndarray | None:
+        """The known covariates of the ``horizon`` rows of ``future`` after ``last`` for series ``uid``."""
+        known = list(self.covariates.known)
+        if not known:
+            return None
+        missing = [c for c in (ID, DS, *known) if future is None or c not in future.columns]
+        if missing:
+            raise DataError(f"{type(self).__name__}: 'future' lacks column(s) {missing}; it needs unique_id, ds and "
+                            f"the known covariates {known}.")
+        rows = future.loc[(future[ID] == uid).to_numpy() & (future[DS] > last).to_numpy()].sort_values(DS)
+        values = rows[known].to_numpy(dtype=float)[:horizon]
+        if len(values) < horizon or np.isnan(values).any():
+            raise DataError(f"{type(self).__name__}: known covariates {known} need values for {horizon} step(s) after "
+                            f"{last} of series '{uid}'; 'future' has {len(values)} row(s) there"
+                            f"{' with missing values' if len(values) == horizon else ''}. Pass them in 'future'.")
+        return values
 
     def _quantiles(self, model, frame: pd.DataFrame, levels: tuple[float, ...]) -> dict[str, np.ndarray]:
         """Quantiles of Prophet's posterior predictive draws (its intervals, at any level)."""
@@ -260,6 +303,11 @@ class _Fitted:
 
     model: Any
     calendar: _Calendar
+
+
+def _regressors(known: tuple[str, ...]) -> list[str]:
+    """Names the known covariates take inside Prophet (free of its reserved names such as 'trend')."""
+    return [f"covariate_{j}" for j in range(len(known))]
 
 
 def _point_forecast(model, frame: pd.DataFrame) -> np.ndarray:

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.stats import norm
 
+from tsbench.forecasters import covariate_arrays as cov
 from tsbench.forecasters.base import LocalForecaster
 from tsbench.panel import DS, ID, Y, iter_series
 
@@ -98,13 +99,18 @@ class StatsmodelsForecaster(LocalForecaster):
     ``_forecast(fit, y, horizon)`` returning the mean and variance of the
     forecast from the end of ``y`` with the fitted parameters, without
     re-estimating them. Quantiles are normal quantiles of that distribution.
+
+    A subclass whose ``covariates`` tag names kinds also takes ``X`` in
+    ``_fit_series(y, previous, X)`` and ``X``, ``X_future`` in ``_forecast``;
+    they are passed only when the forecaster was given covariates. Forecasts
+    with covariates skip the re-filtering ahead of the cutoffs (``_prefilter``).
     """
 
     tags: ClassVar = {"quantiles": True, "batch_origins": True, "min_train_size": 10}
 
-    def _predict(self, context, horizon, quantiles):
+    def _predict(self, context, horizon, quantiles, future=None):
         with one_blas_thread():
-            return super()._predict(context, horizon, quantiles)
+            return super()._predict(context, horizon, quantiles, future=future)
 
     def _fit(self, train) -> None:
         with one_blas_thread():
@@ -112,19 +118,30 @@ class StatsmodelsForecaster(LocalForecaster):
 
     def _fit_all(self, train) -> None:
         previous = getattr(self, "states_", {})
+        if self.covariates:
+            cov.check_covariate_columns(train, self.covariates, "training data", type(self).__name__)
         states = {}
         for uid, g in iter_series(train):
             y = g[Y].to_numpy(dtype=float)
-            states[uid] = self._fit_series(y, previous.get(uid))
+            extra = {"X": cov.covariate_matrix(g, self.covariates)} if self.covariates else {}
+            states[uid] = self._fit_series(y, previous.get(uid), **extra)
             _warn_about(type(self).__name__, uid, states[uid].info)
         self.states_ = states
         self.fit_info_ = {str(uid): dict(s.info) for uid, s in states.items()}
 
-    def _predict_origins(self, history, cutoffs, horizon, quantiles):
+    def _fit_one(self, y, **covariates):
+        """The array path's fit of one window (no warm start: each window is fitted afresh)."""
+        with one_blas_thread():
+            fit = self._fit_series(y, None, **covariates)
+        _warn_about(type(self).__name__, "(array)", fit.info)
+        return fit
+
+    def _predict_origins(self, history, cutoffs, horizon, quantiles, future=None):
         """Forecast at many cutoffs per series; each series is filtered once, up to its last cutoff."""
         with one_blas_thread():
-            self._prefilter_all(history, cutoffs)
-            return super()._predict_origins(history, cutoffs, horizon, quantiles)
+            if not self.covariates:
+                self._prefilter_all(history, cutoffs)
+            return super()._predict_origins(history, cutoffs, horizon, quantiles, future=future)
 
     def _prefilter_all(self, history, cutoffs) -> None:
         last = cutoffs.groupby(ID, sort=False)["cutoff"].max()
@@ -142,23 +159,38 @@ class StatsmodelsForecaster(LocalForecaster):
     def _forecast(self, fit: SeriesFit, y: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
-    def _mean_var(self, fit: SeriesFit, y: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    def _mean_var(self, fit: SeriesFit, y: np.ndarray, horizon: int, **covariates) -> tuple[np.ndarray, np.ndarray]:
         # point forecasts and quantiles ask for the same forecast one after the other
-        if fit.last is not None and fit.last[1] == horizon and np.array_equal(fit.last[0], y):
+        if fit.last is not None and fit.last[1] == horizon and np.array_equal(fit.last[0], y) \
+                and _same_covariates(fit.extra.get("last_covariates"), covariates):
             return fit.last[2], fit.last[3]
-        mean, var = self._forecast(fit, y, horizon)
+        mean, var = self._forecast(fit, y, horizon, **covariates)
         mean = np.asarray(mean, dtype=float).reshape(-1)
         var = np.asarray(var, dtype=float).reshape(-1)
         fit.last = (y.copy(), horizon, mean, var)
+        if covariates:
+            fit.extra["last_covariates"] = {k: np.array(v, dtype=float) for k, v in covariates.items()}
         return mean, var
 
-    def _predict_one(self, state, y, horizon):
-        return self._mean_var(state, y, horizon)[0]
+    def _predict_one(self, state, y, horizon, **covariates):
+        return self._mean_var(state, y, horizon, **_given(covariates))[0]
 
-    def _predict_quantiles_one(self, state, y, horizon, quantiles):
-        mean, var = self._mean_var(state, y, horizon)
+    def _predict_quantiles_one(self, state, y, horizon, quantiles, **covariates):
+        mean, var = self._mean_var(state, y, horizon, **_given(covariates))
         sd = np.sqrt(np.maximum(var, 0.0))
         return mean[:, None] + sd[:, None] * norm.ppf(np.asarray(quantiles))[None, :]
+
+
+def _given(covariates: dict[str, Any]) -> dict[str, Any]:
+    """``X`` and ``X_future`` when given (the hooks receive them only for forecasters with covariates)."""
+    return {k: v for k, v in covariates.items() if v is not None}
+
+
+def _same_covariates(seen: dict[str, np.ndarray] | None, covariates: dict[str, Any]) -> bool:
+    if not covariates:
+        return seen is None
+    return seen is not None and set(seen) == set(covariates) and all(
+        np.array_equal(seen[k], np.asarray(v, dtype=float), equal_nan=True) for k, v in covariates.items())
 
 
 def _warn_about(model: str, uid: object, info: dict[str, Any]) -> None:

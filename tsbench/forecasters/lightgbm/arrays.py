@@ -30,18 +30,23 @@ class PanelArrays:
     known: np.ndarray  # (n, n_known)
     past: np.ndarray  # (n, n_past)
     segments: dict  # series -> (first row, one past its last observed row)
+    static: np.ndarray | None = None  # (n, n_static), NaN on future rows
 
 
 def panel_arrays(panel: pd.DataFrame, transform: str, known: list[str], past: list[str],
-                 future: pd.DataFrame | None = None, strict: bool = True) -> PanelArrays:
-    """Arrays of a checked, sorted panel, with ``future`` rows of known covariates appended to each series."""
-    missing = [c for c in known + past if c not in panel.columns]
+                 future: pd.DataFrame | None = None, strict: bool = True, static: list[str] = ()) -> PanelArrays:
+    """Arrays of a checked, sorted panel, with ``future`` rows of known covariates appended to each series.
+
+    ``static`` columns hold one value per series; they are read at a cutoff's row only.
+    """
+    static = list(static)
+    missing = [c for c in known + past + static if c not in panel.columns]
     if missing:
         raise DataError(
             f"covariate column(s) {missing} not in the panel (columns: {list(panel.columns)}); "
             "add them to the data or remove them from the parameters."
         )
-    panel = panel[[ID, DS, Y, *known, *past]].assign(_observed=True)
+    panel = panel[[ID, DS, Y, *known, *past, *static]].assign(_observed=True)
     if future is not None and known:
         panel = _with_future(panel, future, known)
     ids = panel[ID].to_numpy()
@@ -58,6 +63,7 @@ def panel_arrays(panel: pd.DataFrame, transform: str, known: list[str], past: li
         known=panel[known].to_numpy(dtype=float).reshape(len(ids), len(known)),
         past=panel[past].to_numpy(dtype=float).reshape(len(ids), len(past)),
         segments={ids[h]: (int(h), int(h + n)) for h, n in zip(heads, n_obs)},
+        static=panel[static].to_numpy(dtype=float).reshape(len(ids), len(static)),
     )
 
 

@@ -19,6 +19,7 @@ from tsbench.forecasters.lightgbm.features import (
     parse_rolling,
     window_features,
 )
+from tsbench.forecasters.lightgbm.columns import covariate_columns
 from tsbench.forecasters.lightgbm.params import booster_params, check_forecaster_params
 from tsbench.forecasters.lightgbm.arrays import (
     PanelArrays,
@@ -68,8 +69,13 @@ class LightGBMForecaster(BaseForecaster):
     known_covariates, past_covariates : list of str
         Panel columns known for the forecast dates (read at the target's row,
         after the cutoff) or only up to the cutoff (read through ``covariate_lags``).
+        For covariates given from Python; covariates declared for the forecaster
+        (its ``covariates`` attribute, set from the experiment file) are read by
+        their declared kind instead, and giving both is a ``ConfigError``.
     covariate_lags : int or list of int
-        Lags of the past covariates, counted from the forecast target.
+        Lags of the past covariates, counted from the forecast target. Lag ``L``
+        of the target ``h`` steps after a cutoff is the row ``h - L`` after it;
+        rows after the cutoff are never read (the cutoff's value is repeated).
     n_estimators, learning_rate, num_leaves, min_data_in_leaf : LightGBM settings.
     lgb_params : dict, optional
         Any other LightGBM parameter by its LightGBM name (e.g. ``{"max_bin": 63}``).
@@ -83,7 +89,8 @@ class LightGBMForecaster(BaseForecaster):
         Random seed; the runner sets it to the experiment's seed when None.
     """
 
-    tags: ClassVar = {"global": True, "batch_origins": True, "min_train_size": 2}
+    tags: ClassVar = {"global": True, "batch_origins": True, "min_train_size": 2,
+                      "covariates": ("past", "known", "static"), "categorical_covariates": True}
     name = "lightgbm"
     #: Configuration keys that are Python keywords, mapped to the constructor's names.
     param_aliases: ClassVar[dict[str, str]] = {"global": "global_model"}
@@ -140,6 +147,7 @@ class LightGBMForecaster(BaseForecaster):
                 "Install it with: pip install 'tsbench[lightgbm]'"
             ) from None
         check_forecaster_params(self.get_params())
+        covariate_columns(self.get_params(), self.covariates)
 
     # -- fit ---------------------------------------------------------------------------
     def _fit(self, train: pd.DataFrame) -> None:
@@ -150,6 +158,7 @@ class LightGBMForecaster(BaseForecaster):
         self.spec_ = FeatureSpec(parse_lags(self.lags), parse_rolling(self.rolling))
         self.calendar_ = parse_calendar(self.calendar)
         self.covariate_lags_ = parse_lags(self.covariate_lags)
+        self.columns_ = covariate_columns(self.get_params(), self.covariates)
         self.feature_names_ = self._feature_names()
         self.params_ = booster_params(self.get_params())
         frame = self._arrays(train)
@@ -186,8 +195,9 @@ class LightGBMForecaster(BaseForecaster):
                     "fewer/smaller lags and rolling windows."
                 )
             reference = self.bins_.get((key, h)) if self.reuse_bins else None
+            categorical = self.columns_.categorical_features(self.covariate_lags_)
             data = lgb.Dataset(X[mask], target[mask], feature_name=self.feature_names_, params=self.params_,
-                               reference=reference)
+                               reference=reference, **({"categorical_feature": categorical} if categorical else {}))
             # keeping the training booster skips a save/load round trip of the model text on every fit
             self.boosters_[(key, h)] = lgb.train(
                 self.params_, data, num_boost_round=int(self.n_estimators), keep_training_booster=True
@@ -298,15 +308,14 @@ class LightGBMForecaster(BaseForecaster):
     # -- features ------------------------------------------------------------------------
     def _feature_names(self) -> list[str]:
         names = list(self.spec_.names) + [f"cal_{c}" for c in self.calendar_]
-        names += [f"known_{c}" for c in self.known_covariates]
-        names += [f"past_{c}_lag{lag}" for c in self.past_covariates for lag in self.covariate_lags_]
-        return names
+        return names + self.columns_.feature_names(self.covariate_lags_)
 
     def _design(self, fr, anchors, windows, dates, known, shift: int) -> np.ndarray:
         """Feature matrix for targets ``shift + 1`` steps after ``anchors``.
 
         Past covariates are read at their lags from the target, but never after
-        the anchor: steps beyond it repeat the last value seen.
+        the anchor: steps beyond it repeat the last value seen. Static ones are
+        read at the anchor.
         """
         parts = [window_features(windows, self.spec_)]
         if self.calendar_:
@@ -318,6 +327,8 @@ class LightGBMForecaster(BaseForecaster):
             pos = np.minimum(anchors[:, None] + shift + 1 - lags[None, :], anchors[:, None])
             for j in range(fr.past.shape[1]):
                 parts.append(gather(fr.past[:, j], pos, fr.starts[anchors, None]))
+        if fr.static is not None and fr.static.shape[1]:
+            parts.append(fr.static[anchors])
         return np.column_stack(parts)
 
     def _scale(self, fr: PanelArrays, anchors: np.ndarray) -> np.ndarray:
@@ -341,7 +352,8 @@ class LightGBMForecaster(BaseForecaster):
                 f"got dtype {panel[DS].dtype}; drop 'calendar' for integer-indexed series."
             )
         try:
-            return panel_arrays(panel, self.transform, list(self.known_covariates), list(self.past_covariates),
-                                future, strict)
+            cols = self.columns_
+            return panel_arrays(panel, self.transform, list(cols.known), list(cols.past), future, strict,
+                                static=list(cols.static))
         except DataError as exc:
             raise DataError(f"{type(self).__name__} '{self.name}': {exc}") from None
