@@ -64,3 +64,22 @@ def test_the_audit_panel_is_seeded_with_one_covariate_per_kind():
     assert cov.columns == ("cov_known",) and "cov_past" not in only.columns
     assert (a.groupby("unique_id")["cov_static"].nunique() == 1).all()
     assert np.isfinite(a[list(cov.columns)].to_numpy()).all()
+
+
+def test_use_covariates_refuses_what_the_model_cannot_read():
+    from tsbench.covariates import Covariates
+    from tsbench.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"Naive takes no covariates .*\{'past': \['x'\]\}"):
+        Naive().use_covariates(Covariates(past=("x",)))
+    assert Naive().use_covariates(Covariates()).covariates == Covariates()
+
+    class NoFuture(cf.PanelPeeker):
+        tags = {"covariates": ("past", "known")}
+
+    with pytest.raises(ConfigError, match="its _predict takes no 'future'"):
+        NoFuture().use_covariates(Covariates(known=("k",)))
+    with pytest.raises(ConfigError, match="does not understand categorical covariates"):
+        cf.LaggedRegression().use_covariates(Covariates(static=("sector",), categorical=("sector",)))
+    with pytest.raises(TypeError, match="expects a tsbench.covariates.Covariates"):
+        cf.LaggedRegression().use_covariates(["x"])

@@ -34,8 +34,9 @@ class Cell:
 
     ``data`` holds, as arrays, only the rows of ``series`` up to their last
     cutoff plus the horizon (actuals for scoring are attached here, after
-    forecasting). A per-series model's cell may hold a chunk of series; each is
-    backtested on its own, and one that fails fails alone.
+    forecasting), and of the panel's covariate columns only those the
+    forecaster reads. A per-series model's cell may hold a chunk of series;
+    each is backtested on its own, and one that fails fails alone.
     """
 
     key: str

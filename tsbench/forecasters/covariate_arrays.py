@@ -39,6 +39,10 @@ def use_covariates(forecaster, covariates: Covariates):
         can = f"only {', '.join(takes)} covariates" if takes else "no covariates"
         raise ConfigError(f"{name} takes {can} (its 'covariates' tag), but was given {refused}; drop them from this "
                           "forecaster's 'covariates', or pick a model that takes them (see `tsbench models`).")
+    if covariates.known and not accepts(getattr(forecaster, "_predict", None), "future"):
+        raise ConfigError(f"{name} lists known covariates in its 'covariates' tag, but its _predict takes no "
+                          f"'future' to read their values ahead from; given {list(covariates.known)}. Give "
+                          "_predict a 'future' parameter, or drop the known ones from its 'covariates'.")
     if covariates.categorical and not tags.get("categorical_covariates"):
         raise ConfigError(f"{name} does not understand categorical covariates (tag 'categorical_covariates' is "
                           f"False), but was given {list(covariates.categorical)}, whose integer codes it would read "
