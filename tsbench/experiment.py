@@ -104,7 +104,8 @@ def _give_covariates(forecaster, spec: ForecasterSpec, declared: Covariates, i: 
     key = f"{where}: forecasters.{i}.covariates ({spec.name})"
     unknown = [n for n in names if n not in declared.columns]
     if unknown:
-        raise ConfigError(f"{key}: unknown covariate(s) {unknown}; the data declare {list(declared.columns) or 'none'}.")
+        raise ConfigError(f"{key}: unknown covariate(s) {unknown}; the data declare "
+                          f"{list(declared.columns) or 'none'}.")
     use = getattr(forecaster, "use_covariates", None)
     if not callable(use):
         raise ConfigError(f"{key}: model {spec.model!r} takes no covariates (it has no use_covariates); drop "

@@ -152,7 +152,7 @@ class _Setup:
         return ["y", *(kind for kind in ("past", "known") if getattr(self.covariates, kind))]
 
     def perturbed(self, kinds: list[str], c: int) -> pd.DataFrame:
-        """The panel with ``kinds`` (y, past, known) scrambled on the rows they must not be read at from cutoff ``c``."""
+        """The panel with ``kinds`` (y, past, known) scrambled where they must not be read from cutoff ``c``."""
         out = self.panel.copy()
         rng = np.random.default_rng(self.seed + c)
         for what in kinds:

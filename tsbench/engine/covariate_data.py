@@ -110,9 +110,9 @@ def check_known_values(data: SeriesArrays, stops: dict[int, int], known: tuple[s
             missing = np.flatnonzero(np.isnan(values[s : s + stop]))
             if len(missing):
                 raise DataError(f"known covariate {c!r} has no value for series '{data.ids[i]}' at "
-                                f"{_when(data.ds[s + missing[0]])} ({len(missing)} row(s) missing); known covariates need "
-                                "a value at every row up to the last forecast step. Fill them in the source, or "
-                                "declare the covariate as past.")
+                                f"{_when(data.ds[s + missing[0]])} ({len(missing)} row(s) missing); known "
+                                "covariates need a value at every row up to the last forecast step. Fill them in "
+                                "the source, or declare the covariate as past.")
 
 
 def _no_missing(frame: pd.DataFrame, known: tuple[str, ...]) -> None:
