@@ -187,6 +187,7 @@ def models(
             continue
         params = ", ".join(f"{k}={v}" if v is REQUIRED else f"{k}={v!r}" for k, v in info.params.items())
         console.print(f"    tags: {_format_tags(info.tags)}", markup=False)
+        console.print(f"    covariates: {info.covariates_text()}", markup=False)
         console.print(f"    parameters: {params or '-'}", markup=False)
     broken = [i.spec.name for i in infos if i.error]
     if broken:
@@ -197,7 +198,8 @@ def models(
 
 
 def _format_tags(tags: dict) -> str:
-    """Boolean capabilities that are on, then the other tags as key=value."""
+    """Boolean capabilities that are on, then the other tags as key=value (covariates have their own line)."""
+    tags = {k: v for k, v in tags.items() if k not in ("covariates", "categorical_covariates")}
     on = [k for k, v in tags.items() if v is True]
     other = [f"{k}={v}" for k, v in tags.items() if not isinstance(v, bool)]
     return ", ".join(on + other)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tsbench.covariates import Covariates
 from tsbench.errors import NotFittedError
 from tsbench.forecasters.base import clone
 from tsbench.panel import DS, FORECAST_COLUMNS, ID, Y, quantile_columns, quantile_columns_of
@@ -31,6 +32,7 @@ __all__ = [
     "check_clone",
     "check_quantiles_ordered",
     "fresh",
+    "plain",
 ]
 
 #: Each look-ahead check draws a panel never shown before, so a forecaster that
@@ -45,6 +47,8 @@ class CheckResult:
     name: str
     passed: bool
     detail: str = ""
+    #: True when the check does not apply to the forecaster (it passes; ``detail`` says why).
+    skipped: bool = False
 
 
 def synthetic_panel(
@@ -74,8 +78,19 @@ def synthetic_panel(
 
 
 def fresh(forecaster, seed: int):
-    """An unfitted clone, seeded as the backtest engine seeds each cell."""
-    return seeded(clone(forecaster), seed)
+    """An unfitted clone without covariates, seeded as the backtest engine seeds each cell.
+
+    The checks' panels carry no covariate columns; the leakage checks
+    (:mod:`tsbench.leakage`) give the clone covariates of their own.
+    """
+    return seeded(plain(clone(forecaster)), seed)
+
+
+def plain(model):
+    """``model`` reading no covariates (the covariates it was given are dropped); returns ``model``."""
+    if getattr(model, "covariates", None):
+        model.covariates = Covariates()
+    return model
 
 
 def seeded(model, seed: int):
@@ -145,7 +160,7 @@ def _frame_problems(out, context: pd.DataFrame, horizon: int, name: str, quantil
 
 def check_not_fitted(forecaster, length: int) -> CheckResult:
     try:
-        clone(forecaster).predict(synthetic_panel(1, length), 2)
+        plain(clone(forecaster)).predict(synthetic_panel(1, length), 2)
     except NotFittedError:
         return _ok()
     except Exception as exc:
@@ -257,7 +272,7 @@ def check_clone(forecaster, length: int, seed: int) -> CheckResult:
     if not _equal(rebuilt, params):
         return _fail(f"{type(forecaster).__name__}(**get_params()).get_params() gave {rebuilt!r}, expected {params!r}")
     panel = synthetic_panel(1, length, seed=seed)
-    original = seeded(copy.deepcopy(forecaster), seed).fit(panel).predict(panel, 3)
+    original = seeded(plain(copy.deepcopy(forecaster)), seed).fit(panel).predict(panel, 3)
     model = fresh(forecaster, seed)
     before = model.get_params()
     model.fit(panel)

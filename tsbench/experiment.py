@@ -20,6 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from tsbench.config import Experiment, ForecasterSpec, TradingSpec, TuneBudget, TuneSpec, validate_experiment
+from tsbench.covariates import KINDS, Covariates
 from tsbench.engine.inner import INNER_METRIC_INPUTS
 from tsbench.errors import ConfigError, PluginError, TsbenchError
 from tsbench.forecasters.registry import make_forecaster
@@ -27,7 +28,7 @@ from tsbench.metrics.plan import MetricPlan, plan_metrics
 from tsbench.metrics.registry import get_metric, is_metric
 
 __all__ = ["ResolvedExperiment", "load_experiment", "parse_experiment", "resolve_experiment", "metric_plans_of",
-           "check_plugin_lookahead"]
+           "check_plugin_lookahead", "declared_covariates"]
 
 log = logging.getLogger("tsbench")
 
@@ -37,7 +38,8 @@ class ResolvedExperiment:
     """An experiment with what its checks built: one forecaster per spec, the fallbacks and the metric plans.
 
     ``tuning`` maps each tuned forecaster's name to its ``tune`` spec and the
-    budget it searches with (its own, or the experiment's).
+    budget it searches with (its own, or the experiment's). ``covariates`` are
+    those the data declare; each forecaster holds the ones it reads.
     """
 
     experiment: Experiment
@@ -45,6 +47,7 @@ class ResolvedExperiment:
     fallbacks: dict
     metric_plans: list[MetricPlan]
     tuning: dict[str, tuple[TuneSpec, TuneBudget]] = field(default_factory=dict)
+    covariates: Covariates = Covariates()
 
 
 def load_experiment(path: str | Path, check_models: bool = True) -> Experiment:
@@ -66,7 +69,10 @@ def parse_experiment(raw: Any, where: str = "<experiment>", check_models: bool =
 def resolve_experiment(experiment: Experiment, where: str = "<experiment>") -> ResolvedExperiment:
     """Build every forecaster and fallback and plan every metric, or raise a :class:`ConfigError` naming the key."""
     forecasters = [_make(spec, i, where) for i, spec in enumerate(experiment.forecasters)]
-    fallbacks = {spec.name: _make_fallback(experiment, spec, i, where)
+    declared = declared_covariates(experiment)
+    for i, (spec, forecaster) in enumerate(zip(experiment.forecasters, forecasters)):
+        _give_covariates(forecaster, spec, declared, i, where)
+    fallbacks = {spec.name: _make_fallback(experiment, spec, i, where)  # a fallback reads no covariates
                  for i, spec in enumerate(experiment.forecasters) if spec.fallback is not None}
     _check_variance_quantiles(experiment, forecasters, where)
     try:
@@ -74,7 +80,40 @@ def resolve_experiment(experiment: Experiment, where: str = "<experiment>") -> R
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     tuning = _tuning(experiment, where)
-    return ResolvedExperiment(experiment, forecasters, fallbacks, plans, tuning)
+    return ResolvedExperiment(experiment, forecasters, fallbacks, plans, tuning, declared)
+
+
+def declared_covariates(experiment) -> Covariates:
+    """The covariates an experiment's data declare (every entry declares the same names), by kind.
+
+    ``experiment`` is an :class:`Experiment` or its list of data entries.
+    """
+    first: dict[str, object] = {}
+    for spec in getattr(experiment, "data", experiment):
+        for c in spec.covariates:
+            first.setdefault(c.name, c)
+    return Covariates(*(tuple(n for n, c in first.items() if c.kind == kind) for kind in KINDS),
+                      categorical=tuple(n for n, c in first.items() if c.categorical))
+
+
+def _give_covariates(forecaster, spec: ForecasterSpec, declared: Covariates, i: int, where: str) -> None:
+    """Give a forecaster the covariates its ``covariates:`` names (all of them for ``all``)."""
+    if spec.covariates is None:
+        return
+    names = declared.columns if spec.covariates == "all" else tuple(spec.covariates)
+    key = f"{where}: forecasters.{i}.covariates ({spec.name})"
+    unknown = [n for n in names if n not in declared.columns]
+    if unknown:
+        raise ConfigError(f"{key}: unknown covariate(s) {unknown}; the data declare "
+                          f"{list(declared.columns) or 'none'}.")
+    use = getattr(forecaster, "use_covariates", None)
+    if not callable(use):
+        raise ConfigError(f"{key}: model {spec.model!r} takes no covariates (it has no use_covariates); drop "
+                          "'covariates' from this forecaster.")
+    try:
+        use(declared.only(names))
+    except ConfigError as exc:
+        raise ConfigError(f"{key}: {exc}") from None
 
 
 def metric_plans_of(experiment: Experiment) -> list[MetricPlan]:
@@ -98,7 +137,9 @@ def check_plugin_lookahead(resolved: ResolvedExperiment) -> None:
 
     It takes a fraction of a second for most models and catches a plugin
     whose ``predict_origins`` reads data past its cutoff, which the backtest
-    itself could not notice. Skip it with ``tsbench run --no-plugin-check``.
+    itself could not notice. A plugin that takes covariates and was given some
+    also gets the covariate leakage audit (:func:`tsbench.leakage.check_covariate_leakage`).
+    Skip both with ``tsbench run --no-plugin-check``.
 
     A forecaster that raises on the check's synthetic data is left to the
     run, where the error fails only its own cells, as any other.
@@ -109,26 +150,34 @@ def check_plugin_lookahead(resolved: ResolvedExperiment) -> None:
         Naming the forecaster and what the check saw.
     """
     from tsbench.forecasters.registry import available_models
-    from tsbench.testing import check_no_lookahead
+    from tsbench.testing import check_covariate_leakage, check_no_lookahead
 
     builtins = {name for name, spec in available_models().items() if spec.origin == "builtin"}
     for spec, forecaster in zip(resolved.experiment.forecasters, resolved.forecasters):
         if spec.model in builtins:
             continue
-        started = time.perf_counter()
-        try:
-            result = check_no_lookahead(forecaster, horizon=max(1, min(resolved.experiment.backtest.horizon, 5)),
-                                        seed=resolved.experiment.seed)
-        except Exception as exc:  # a plugin that fails on the check's data fails its own cells in the run
-            log.warning("no-look-ahead check of %s could not run (%s: %s); its cells run and fail on their own",
-                        spec.name, type(exc).__name__, exc)
-            continue
-        log.info("no-look-ahead check of %s: %s in %.2fs", spec.name, "passed" if result.passed else "failed",
-                 time.perf_counter() - started)
-        if not result.passed:
-            raise PluginError(f"forecaster {spec.name!r} (model {spec.model!r}) failed the no-look-ahead check: "
-                              f"{result.detail}. Fix the plugin (tsbench.testing.check_forecaster shows every "
-                              "check), or skip this check with --no-plugin-check.")
+        checks = [("no-look-ahead", check_no_lookahead)]
+        if getattr(forecaster, "covariates", None):  # given covariates, which its tags allowed
+            checks.append(("covariate leakage", check_covariate_leakage))
+        for what, check in checks:
+            _plugin_check(resolved, spec, forecaster, what, check)
+
+
+def _plugin_check(resolved: ResolvedExperiment, spec: ForecasterSpec, forecaster, what: str, check) -> None:
+    started = time.perf_counter()
+    try:
+        result = check(forecaster, horizon=max(1, min(resolved.experiment.backtest.horizon, 5)),
+                       seed=resolved.experiment.seed)
+    except Exception as exc:  # a plugin that fails on the check's data fails its own cells in the run
+        log.warning("%s check of %s could not run (%s: %s); its cells run and fail on their own",
+                    what, spec.name, type(exc).__name__, exc)
+        return
+    log.info("%s check of %s: %s in %.2fs", what, spec.name, "passed" if result.passed else "failed",
+             time.perf_counter() - started)
+    if not result.passed:
+        raise PluginError(f"forecaster {spec.name!r} (model {spec.model!r}) failed the {what} check: "
+                          f"{result.detail}. Fix the plugin (tsbench.testing.check_forecaster shows every "
+                          "check), or skip this check with --no-plugin-check.")
 
 
 def _read_yaml(path: Path) -> Any:

@@ -18,7 +18,7 @@ from tsbench.errors import ConfigError
 from tsbench.engine.cells import CellResult, plan_cells_by_refit, run_cell, split_cell
 from tsbench.engine.coverage import origin_coverage
 from tsbench.engine.executors import default_workers, make_executor
-from tsbench.engine.manifest import build_manifest
+from tsbench.engine.manifest import build_manifest, covariates_manifest
 from tsbench.engine.progress import CellEta, format_eta, progress_bar
 from tsbench.engine.origins import first_cutoffs, plan_backtest, standardize
 from tsbench.engine.store import RunLock, RunStore, collect, write_atomic, write_json
@@ -180,7 +180,8 @@ def plan_run(resolved: ResolvedExperiment, base_dir: str | Path | None = None) -
     cells = plan_cells_by_refit(panel, experiment.backtest, resolved.forecasters,
                                 [f.refit_every for f in experiment.forecasters], experiment.quantiles,
                                 experiment.seed, fallbacks=resolved.fallbacks, series_plans=series_plans,
-                                workers=experiment.executor.workers or default_workers())
+                                workers=experiment.executor.workers or default_workers(),
+                                covariates=resolved.covariates)
     return PlannedRun(panel, levels, infos, series_plans, cells)
 
 
@@ -240,6 +241,7 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     manifest["coverage"] = coverage
     manifest["nonfinite"] = nonfinite
     manifest["leaderboard_notes"] = notes
+    manifest["covariates"] = covariates_manifest(resolved)
     _write_outputs(run_dir, experiment, metrics, board, manifest, failures, scales, notes)
     _write_periods(run_dir, experiment, by_period, names)
     log.info("run finished: %d computed, %d reused, %d failed", len(todo) - len(failures),

@@ -5,7 +5,9 @@ returns a :class:`ConformanceReport` naming each check and whether it passed,
 and raises only when ``raise_on_failure`` is set. :func:`yield_checks` yields
 the named checks themselves (those that apply to the forecaster's tags), for a
 test suite that runs them one by one. Built-ins are tested with exactly these
-checks, so a plugin author runs what tsbench runs.
+checks, so a plugin author runs what tsbench runs. A forecaster that takes
+covariates (its ``covariates`` tag) also gets the leakage audit of
+:mod:`tsbench.leakage`; for the others those checks are skipped, saying why.
 """
 
 from __future__ import annotations
@@ -27,12 +29,17 @@ from tsbench.conformance import (
     synthetic_panel,
 )
 from tsbench.errors import PluginError
+from tsbench.leakage import check_covariate_leakage, check_leakage_future, check_leakage_origins, covariate_panel
 
 __all__ = [
     "CheckResult",
     "ConformanceReport",
+    "check_covariate_leakage",
     "check_forecaster",
+    "check_leakage_future",
+    "check_leakage_origins",
     "check_no_lookahead",
+    "covariate_panel",
     "run_check",
     "synthetic_panel",
     "yield_checks",
@@ -61,10 +68,16 @@ class ConformanceReport:
         """Names of the checks that failed."""
         return [r.name for r in self.failed]
 
+    @property
+    def skipped_names(self) -> list[str]:
+        """Names of the checks that do not apply to the forecaster (e.g. covariate leakage without covariates)."""
+        return [r.name for r in self.results if r.skipped]
+
     def __str__(self) -> str:
         lines = [f"conformance of {self.forecaster}: {'passed' if self.passed else 'FAILED'}"]
         for r in self.results:
-            lines.append(f"  [{'ok' if r.passed else 'FAIL'}] {r.name}" + (f": {r.detail}" if r.detail else ""))
+            mark = "skip" if r.skipped else "ok" if r.passed else "FAIL"
+            lines.append(f"  [{mark}] {r.name}" + (f": {r.detail}" if r.detail else ""))
         return "\n".join(lines)
 
 
@@ -88,6 +101,9 @@ def yield_checks(
     yield "bad input: training data without 'y'", lambda: check_bad_fit(forecaster, n, seed)
     yield "bad input: horizon 0", lambda: check_bad_predict(forecaster, n, seed, 0, ())
     yield "no look-ahead", lambda: check_no_lookahead(forecaster, seed=seed)
+    # skipped, saying so, for a model whose 'covariates' tag is empty
+    yield "covariate leakage: predict_origins", lambda: check_leakage_origins(forecaster, seed=seed)
+    yield "covariate leakage: predict with future", lambda: check_leakage_future(forecaster, seed=seed)
     yield "deterministic under a seed", lambda: check_deterministic(forecaster, n, seed)
     yield "clone from parameters", lambda: check_clone(forecaster, n, seed)
     if tags.get("quantiles"):

@@ -59,6 +59,18 @@ class SeriesArrays:
         return SeriesArrays(self.ids[index], np.r_[0, np.cumsum(ends - starts)].astype(np.int64),
                             self.ds[rows], self.y[rows], {c: v[rows] for c, v in self.extra.items()})
 
+    def select(self, columns) -> SeriesArrays:
+        """The same series with only the ``extra`` columns named in ``columns`` (the arrays are shared)."""
+        keep = set(columns)
+        return SeriesArrays(self.ids, self.offsets, self.ds, self.y, {c: v for c, v in self.extra.items() if c in keep})
+
+    def matrix(self, i: int, columns) -> np.ndarray:
+        """The ``extra`` columns ``columns`` of series ``i`` as a float array ``(rows, len(columns))``."""
+        s, e = self.bounds(i)
+        if not len(columns):
+            return np.empty((e - s, 0))
+        return np.column_stack([np.asarray(self.extra[c][s:e], dtype=float) for c in columns])
+
     def bounds(self, i: int) -> tuple[int, int]:
         """First and one-past-last row of series ``i``."""
         return int(self.offsets[i]), int(self.offsets[i + 1])

@@ -64,6 +64,8 @@ class InnerFold:
     history: pd.DataFrame
     cutoffs: pd.DataFrame
     truth: pd.DataFrame  # unique_id, cutoff, h, y, y_last
+    #: The ``horizon`` training rows after ``history`` of each series, without ``y``: known covariates come from it.
+    future: pd.DataFrame | None = None
 
 
 def check_inner_lengths(plan: InnerPlan, lengths: Mapping[str, int], who: str) -> None:
@@ -99,6 +101,7 @@ def inner_folds(train: pd.DataFrame, plan: InnerPlan) -> list[InnerFold]:
     for fold in plan.folds():
         fit = _head(train, starts, {s: c[fold[0]] for s, c in cuts.items()})
         history = _head(train, starts, {s: c[fold[-1]] for s, c in cuts.items()})
+        future = _next_rows(train, {s: c[fold[-1]] for s, c in cuts.items()}, plan.horizon)
         rows = np.concatenate([cuts[s][fold] for s in starts])
         who = np.concatenate([np.repeat(ids[s:s + 1], len(fold)) for s in starts])
         cutoffs = pd.DataFrame({ID: who, "cutoff": ds[rows]})
@@ -106,7 +109,7 @@ def inner_folds(train: pd.DataFrame, plan: InnerPlan) -> list[InnerFold]:
         at = (rows[:, None] + steps[None, :]).reshape(-1)
         truth = pd.DataFrame({ID: np.repeat(who, plan.horizon), "cutoff": np.repeat(ds[rows], plan.horizon),
                               "h": np.tile(steps, len(rows)), "y": y[at], "y_last": np.repeat(y[rows], plan.horizon)})
-        out.append(InnerFold(fit, history, cutoffs, truth))
+        out.append(InnerFold(fit, history, cutoffs, truth, future))
     return out
 
 
@@ -116,16 +119,26 @@ def _head(train: pd.DataFrame, starts: np.ndarray, last: dict[int, int]) -> pd.D
     return train.iloc[keep].reset_index(drop=True)
 
 
+def _next_rows(train: pd.DataFrame, last: dict[int, int], horizon: int) -> pd.DataFrame:
+    """The ``horizon`` rows after row ``last[start]`` of each series, without ``y`` (the values to forecast)."""
+    keep = np.concatenate([np.arange(r + 1, r + 1 + horizon) for r in last.values()])
+    return train.drop(columns=[Y]).iloc[keep].reset_index(drop=True)
+
+
 def inner_scores(model, folds: list[InnerFold], metric: str, options: Mapping | None = None) -> Iterator[float]:
     """Fit ``model`` fold by fold and yield the metric over every inner forecast made so far.
 
     The same instance is refitted at each fold, as the backtest refits one
-    instance across blocks. A pruner reads each yielded score.
+    instance across blocks. A pruner reads each yielded score. A model that
+    reads known covariates gets their values after each fold's history as
+    ``future``.
     """
     scored: list[pd.DataFrame] = []
     for fold in folds:
         model.fit(fold.fit)
-        forecasts = model.predict_origins(fold.history, fold.cutoffs, int(fold.truth["h"].max()))
+        known = getattr(getattr(model, "covariates", None), "known", ())
+        future = {"future": fold.future[[ID, DS, *known]]} if known and fold.future is not None else {}
+        forecasts = model.predict_origins(fold.history, fold.cutoffs, int(fold.truth["h"].max()), **future)
         merged = fold.truth.merge(forecasts[[ID, "cutoff", "h", "y_pred"]], on=[ID, "cutoff", "h"], how="left")
         scored.append(merged)
         yield score_frame(pd.concat(scored, ignore_index=True), metric, folds[0].fit, folds[-1].history, options)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from tsbench.engine.arrays import ForecastParts, SeriesArrays
 from tsbench.engine.chunks import series_failure
+from tsbench.engine.covariate_data import covariates_of, series_covariates
 from tsbench.engine.origins import SeriesPlan
 from tsbench.panel import quantile_columns
 
@@ -35,21 +36,29 @@ def backtest_series(model, data: SeriesArrays, i: int, plan: SeriesPlan, horizon
                     quantiles: tuple[float, ...]) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], dict]:
     """Fit ``model`` on series ``i`` for every refit block, then forecast all its origins in one call.
 
+    A model with covariates gets ``X`` (the series' rows x its covariate
+    columns) and ``X_future`` (see :func:`tsbench.forecasters.covariate_arrays.horizon_matrices`).
     Returns ``(cut_pos, point, quantiles)`` over all origins (cutoff rows of the
     series, ``(n, horizon)`` and ``(n, horizon, Q)``) and the time spent in the
     model's own fit and predict, with the number of fits.
     """
     y = data.values(i)
+    cut_pos = np.asarray(plan.cutoffs, dtype=np.int64)[np.concatenate([np.asarray(b) for b in plan.blocks])]
+    covariates = covariates_of(model)
+    extra = {}
+    if covariates:  # X row for row with y (training windows are slices of it), X_future per origin
+        X, X_future = series_covariates(data, i, covariates, cut_pos, horizon)
+        extra = {"X": X, "X_future": X_future}
     t0 = time.perf_counter()
-    states = model.fit_series(y, [plan.train_slice(b) for b in range(len(plan.blocks))])
+    windows = [plan.train_slice(b) for b in range(len(plan.blocks))]
+    states = model.fit_series(y, windows, X=extra["X"]) if extra else model.fit_series(y, windows)
     t1 = time.perf_counter()
     sizes = [len(block) for block in plan.blocks]
     per_origin = [state for state, size in zip(states, sizes) for _ in range(size)]
-    cut_pos = np.asarray(plan.cutoffs, dtype=np.int64)[np.concatenate([np.asarray(b) for b in plan.blocks])]
     ends = cut_pos + 1
     limit = plan.context or plan.window
     starts = np.zeros_like(ends) if limit is None else np.maximum(0, ends - limit)
-    point, qs = model.predict_series(per_origin, y, starts, ends, horizon, quantiles)
+    point, qs = model.predict_series(per_origin, y, starts, ends, horizon, quantiles, **extra)
     timing = {"fit_time": t1 - t0, "predict_time": time.perf_counter() - t1, "n_fits": len(states)}
     return (cut_pos, point, qs), timing
 

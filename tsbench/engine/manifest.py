@@ -7,7 +7,7 @@ import sys
 from dataclasses import asdict
 from importlib.metadata import PackageNotFoundError, version
 
-__all__ = ["package_versions", "build_manifest"]
+__all__ = ["package_versions", "build_manifest", "covariates_manifest"]
 
 _PACKAGES = ("tsbench", "numpy", "pandas", "scipy", "statsmodels", "pyarrow", "pydantic",
              "arch", "pmdarima", "lightgbm", "prophet", "cmdstanpy", "torch", "dask", "distributed")
@@ -40,3 +40,14 @@ def build_manifest(experiment, config_hash, series_infos, records, failures, exe
         "cells": records,
         "failed_cells": [f["key"] for f in failures],
     }
+
+
+def covariates_manifest(resolved) -> dict:
+    """The covariates of a run: those the data declare, by kind, and those each forecaster read."""
+    def of(forecaster) -> dict:
+        found = getattr(forecaster, "covariates", None)
+        return found.describe() if found else {}
+
+    declared = getattr(resolved, "covariates", None)
+    return {"declared": declared.describe() if declared else {},
+            "forecasters": {f.name: of(f) for f in resolved.forecasters}}

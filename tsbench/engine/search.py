@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tsbench.engine.covariate_data import keep_covariates
 from tsbench.engine.inner import inner_scores
 from tsbench.errors import PluginError
 from tsbench.metrics.registry import get_metric
@@ -121,10 +122,10 @@ def _score(model, folds, metric: str) -> float | None:
 
 
 def build(model, params: dict):
-    """A new instance of ``model``'s class with its parameters updated by ``params`` (and its name)."""
+    """A new instance of ``model``'s class with its parameters updated by ``params`` (its name and covariates kept)."""
     new = type(model)(**{**model.get_params(), **params})
     new.name = model.name
-    return new
+    return keep_covariates(new, model)
 
 
 def _suggest(trial, name: str, r: dict):

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from tsbench.engine.cells import Cell, cell_key, fill_unset_params, split_cell
+from tsbench.engine.covariate_data import keep_covariates, key_params
 from tsbench.engine.inner import InnerPlan, check_inner_lengths, inner_folds
 from tsbench.engine.search import run_shard
 from tsbench.forecasters.base import clone
@@ -124,7 +125,7 @@ def attach_tuners(cells: list[Cell], tuners: dict[str, Tuner]) -> list[Cell]:
 def _with_tuner(cell: Cell, tuner: Tuner) -> Cell:
     lengths = {uid: _tuned_length(plan, tuner.tune_every) for uid, plan in cell.series_plans.items()}
     check_inner_lengths(tuner.plan, lengths, cell.name)
-    params = {"params": cell.forecaster.get_params(), "tune": tuner.describe()}
+    params = {"params": key_params(cell.forecaster), "tune": tuner.describe()}
     if cell.fallback is not None:
         params["fallback"] = [cell.fallback.name, cell.fallback.get_params()]
     return replace(cell, tuner=tuner, key=cell_key(cell.name, params, cell.series, cell.blocks))
@@ -136,13 +137,16 @@ def _tuned_length(plan, every: int) -> int:
 
 
 def with_params(model, params: dict[str, Any]):
-    """``model`` itself when it already has ``params`` (it may warm-start), else a new instance with them."""
+    """``model`` itself when it already has ``params`` (it may warm-start), else a new instance with them.
+
+    The new instance reads the same covariates as ``model``.
+    """
     current = model.get_params()
     if all(_same(current.get(k), v) for k, v in params.items()):
         return model
     new = type(model)(**{**current, **params})
     new.name = model.name
-    return new
+    return keep_covariates(new, model)
 
 
 def _same(a, b) -> bool:

@@ -65,6 +65,7 @@ class BaseForecaster:
     name: str = "forecaster"
     #: The covariate columns this instance reads (none unless :meth:`use_covariates` gave some).
     covariates: Covariates = Covariates()
+    use_covariates = cov.use_covariates  # give this instance covariates to read (checked against its tags)
 
     # -- parameters -----------------------------------------------------------------
     @classmethod
@@ -181,7 +182,8 @@ class BaseForecaster:
             ids = history[ID].map(lookup)
             keep = ids.notna().to_numpy() & (history[DS].to_numpy() <= cutoffs_on_rows(ids, history))
             context = history.loc[keep].reset_index(drop=True)
-            out.append(self._finish(self._predict(context, horizon, quantiles, **future), context, horizon, quantiles))
+            ahead = cov.future_after(history, keep, future.get("future"), self.covariates, horizon)
+            out.append(self._finish(self._predict(context, horizon, quantiles, **ahead), context, horizon, quantiles))
         return pd.concat(out, ignore_index=True)
 
     # -- helpers -----------------------------------------------------------------------
@@ -210,10 +212,8 @@ class BaseForecaster:
                                 "and those columns).")
             return {}
         if "future" not in inspect.signature(self._predict).parameters:
-            raise ValueError(
-                f"{type(self).__name__} reads no known covariates, but 'future' values were given; "
-                "drop them or use a forecaster that takes known covariates (e.g. lightgbm)."
-            )
+            raise ValueError(f"{type(self).__name__} reads no known covariates, but 'future' values were given; "
+                             "drop them or use a forecaster that takes known covariates (e.g. lightgbm).")
         return {"future": future}
 
     def _check_fitted(self) -> None:

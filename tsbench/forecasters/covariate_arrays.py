@@ -13,10 +13,64 @@ import numpy as np
 import pandas as pd
 
 from tsbench.covariates import Covariates
-from tsbench.errors import DataError
+from tsbench.errors import ConfigError, DataError
 from tsbench.panel import DS, ID
 
-__all__ = ["accepts", "check_covariate_columns", "covariate_matrix", "future_by_series", "horizon_matrices"]
+__all__ = ["accepts", "check_covariate_columns", "covariate_matrix", "future_after", "future_by_series",
+           "horizon_matrices", "use_covariates"]
+
+
+def use_covariates(forecaster, covariates: Covariates):
+    """Give ``forecaster`` the covariate columns it reads from now on (its ``covariates``), and return it.
+
+    Raises
+    ------
+    ConfigError
+        When its ``covariates`` tag does not take every kind given, or when
+        categorical covariates are given to a model without the
+        ``categorical_covariates`` tag (it would read their codes as numbers).
+    """
+    if not isinstance(covariates, Covariates):
+        raise TypeError(f"use_covariates expects a tsbench.covariates.Covariates, got {type(covariates).__name__}.")
+    tags, name = forecaster.all_tags(), type(forecaster).__name__
+    takes = tuple(tags.get("covariates") or ())
+    refused = {kind: list(getattr(covariates, kind)) for kind in covariates.kinds() if kind not in takes}
+    if refused:
+        can = f"only {', '.join(takes)} covariates" if takes else "no covariates"
+        raise ConfigError(f"{name} takes {can} (its 'covariates' tag), but was given {refused}; drop them from this "
+                          "forecaster's 'covariates', or pick a model that takes them (see `tsbench models`).")
+    if covariates.known and not accepts(getattr(forecaster, "_predict", None), "future"):
+        raise ConfigError(f"{name} lists known covariates in its 'covariates' tag, but its _predict takes no "
+                          f"'future' to read their values ahead from; given {list(covariates.known)}. Give "
+                          "_predict a 'future' parameter, or drop the known ones from its 'covariates'.")
+    if covariates.categorical and not tags.get("categorical_covariates"):
+        raise ConfigError(f"{name} does not understand categorical covariates (tag 'categorical_covariates' is "
+                          f"False), but was given {list(covariates.categorical)}, whose integer codes it would read "
+                          "as numbers; leave them out of this forecaster's 'covariates'.")
+    forecaster.covariates = covariates
+    return forecaster
+
+
+def future_after(history: pd.DataFrame, keep: np.ndarray, future: pd.DataFrame | None, covariates: Covariates,
+                 horizon: int) -> dict[str, pd.DataFrame]:
+    """The ``future`` keyword of a context cut from ``history`` (its rows where ``keep``), for ``_predict``.
+
+    With known covariates it holds, for each series of the context, the known
+    columns of the ``horizon`` rows after its cutoff: the later rows of
+    ``history`` first, then those of ``future``. Empty when ``future`` is None;
+    ``future`` unchanged when the forecaster reads no known covariates.
+    """
+    if future is None or not covariates.known:
+        return {} if future is None else {"future": future}
+    columns = [ID, DS, *covariates.known]
+    if missing := [c for c in columns if c not in future.columns]:
+        raise DataError(f"'future' lacks column(s) {missing}; it needs unique_id, ds and the known covariates "
+                        f"{list(covariates.known)}.")
+    ids = pd.unique(history.loc[keep, ID])
+    later = history.loc[~keep & history[ID].isin(ids).to_numpy(), columns]
+    rows = pd.concat([later, future.loc[future[ID].isin(ids), columns]], ignore_index=True)
+    rows = rows.sort_values([ID, DS], kind="stable")
+    return {"future": rows.groupby(ID, sort=False).head(horizon).reset_index(drop=True)}
 
 
 def accepts(method, name: str) -> bool:

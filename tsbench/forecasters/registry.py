@@ -82,6 +82,17 @@ class ModelInfo:
     summary: str = ""
     error: str | None = None
 
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        """The kinds of covariate the model takes (its ``covariates`` tag): past, known, static, or none."""
+        return tuple(self.tags.get("covariates") or ())
+
+    def covariates_text(self) -> str:
+        """The kinds of covariate the model takes in words (``-`` for none), as ``tsbench models`` shows them."""
+        if not self.covariates:
+            return "-"
+        return ", ".join(self.covariates) + (" (categorical too)" if self.tags.get("categorical_covariates") else "")
+
 
 #: Shown as the default of a constructor parameter that has none.
 REQUIRED = "<required>"
