@@ -16,7 +16,7 @@ from tsbench.experiment import declared_covariates, parse_experiment, resolve_ex
 from tsbench.panel import ID
 from tests.helpers import experiment
 
-COVARIATES = [{"name": "vol", "kind": "past", "column": "price", "lag": 1},
+COVARIATES = [{"name": "vol", "kind": "past", "column": "y", "lag": 1},
               {"name": "dow", "kind": "known", "source": "calendar", "column": "day_of_week"},
               {"name": "size", "kind": "static", "value": 2.0}]
 REG = {"name": "reg", "model": "covariate_fixtures:LaggedRegression", "covariates": "all"}
@@ -26,21 +26,6 @@ def raw_experiment(tmp_path, forecasters, covariates=COVARIATES):
     raw = yaml.safe_load(experiment(tmp_path, forecasters, write=True).read_text())
     raw["data"][0]["covariates"] = covariates
     return raw
-
-
-@pytest.fixture
-def covariate_loader(monkeypatch):
-    """The panel loader with the declared covariates as columns (seeded values, one per kind)."""
-    load = runner_module.load_panel_levels
-
-    def with_covariates(specs, base_dir=None):
-        panel, levels, infos = load([s.model_copy(update={"covariates": []}) for s in specs], base_dir)
-        rng = np.random.default_rng(0)
-        for name in declared_covariates(specs).columns:
-            panel[name] = rng.normal(size=len(panel)) if name != "size" else 2.0
-        return panel, levels, infos
-
-    monkeypatch.setattr(runner_module, "load_panel_levels", with_covariates)
 
 
 def test_each_forecaster_gets_the_covariates_it_names_and_fallbacks_get_none(tmp_path):
@@ -78,7 +63,7 @@ def test_bad_covariates_reach_the_command_line_as_one_error_line(tmp_path, capsy
         assert "Traceback" not in text
 
 
-def test_a_run_with_covariates_records_them_and_resumes_its_cells(tmp_path, covariate_loader):
+def test_a_run_with_covariates_records_them_and_resumes_its_cells(tmp_path):
     raw = raw_experiment(tmp_path, [REG, {"name": "bare", "model": "covariate_fixtures:LaggedRegression"},
                                     {"name": "rw", "model": "naive"}])
     result = runner_module.run_experiment(parse_experiment(raw), progress=False, report=False)
@@ -94,7 +79,7 @@ def test_a_run_with_covariates_records_them_and_resumes_its_cells(tmp_path, cova
     assert again.computed == 0 and again.reused == result.computed
 
 
-def test_a_plugin_given_covariates_gets_the_leakage_audit_before_work(tmp_path, covariate_loader):
+def test_a_plugin_given_covariates_gets_the_leakage_audit_before_work(tmp_path):
     peek = {"name": "peek", "model": "covariate_fixtures:PeekingCovariate", "covariates": ["vol"]}
     exp = parse_experiment(raw_experiment(tmp_path, [peek]))
     with pytest.raises(PluginError, match=r"'peek' .*failed the covariate leakage check: predict_origins: perturbing "

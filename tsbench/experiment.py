@@ -20,7 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from tsbench.config import Experiment, ForecasterSpec, TradingSpec, TuneBudget, TuneSpec, validate_experiment
-from tsbench.covariates import KINDS, Covariates
+from tsbench.covariates import Covariates
 from tsbench.engine.inner import INNER_METRIC_INPUTS
 from tsbench.errors import ConfigError, PluginError, TsbenchError
 from tsbench.forecasters.registry import make_forecaster
@@ -84,16 +84,13 @@ def resolve_experiment(experiment: Experiment, where: str = "<experiment>") -> R
 
 
 def declared_covariates(experiment) -> Covariates:
-    """The covariates an experiment's data declare (every entry declares the same names), by kind.
+    """The covariates an experiment's data declare, by kind (see :func:`tsbench.data.covariates.experiment_covariates`).
 
     ``experiment`` is an :class:`Experiment` or its list of data entries.
     """
-    first: dict[str, object] = {}
-    for spec in getattr(experiment, "data", experiment):
-        for c in spec.covariates:
-            first.setdefault(c.name, c)
-    return Covariates(*(tuple(n for n, c in first.items() if c.kind == kind) for kind in KINDS),
-                      categorical=tuple(n for n, c in first.items() if c.categorical))
+    from tsbench.data.covariates import experiment_covariates
+
+    return experiment_covariates(getattr(experiment, "data", experiment))
 
 
 def _give_covariates(forecaster, spec: ForecasterSpec, declared: Covariates, i: int, where: str) -> None:

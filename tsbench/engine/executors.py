@@ -15,6 +15,7 @@ import os
 import signal
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, wait
 from pathlib import Path
@@ -235,6 +236,9 @@ class ProcessExecutor:
     def _new_pool(self):
         from loky import ProcessPoolExecutor
 
+        # loky replaces a worker whose memory grew by 300 MB (torch's first forward pass does) and says so on
+        # the console; the replacement is harmless to results and the run's own progress line stays alone
+        warnings.filterwarnings("ignore", message="A worker was restarted", category=UserWarning, module="loky")
         pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker,
                                    initargs=(os.getpid(), self.log_path))
         # start the workers and import the cells' code before any time limit runs: a fresh interpreter
