@@ -11,6 +11,7 @@ import pandas as pd
 from tsbench.engine.store import write_atomic
 from tsbench.metrics.registry import get_metric
 from tsbench.report import plots
+from tsbench.report.covariates import covariates_section
 from tsbench.report.html import page_html, paragraph, table_html
 from tsbench.report.sections import (
     FigureSink,
@@ -50,6 +51,9 @@ def render_report(run, tables, options, panel: pd.DataFrame | None = None,
     sections = [("Verdict", f'<p id="verdict">{html.escape(tables.verdict)}</p>'),
                 ("Leaderboard", leaderboard_section(f["leaderboard"], tables.tests_note)),
                 ("Across series", across_series_section(run, tables, context, sink))]
+    covariates = covariates_section(run.manifest)
+    if covariates is not None:
+        sections.insert(2, ("Covariates", covariates))
     if "relative" in f:
         sections.append((f"Relative to the baseline ({run.baseline})", table_html(f["relative"]) + paragraph(
             "ratio: geometric mean over series of metric(model) / metric(baseline); "
