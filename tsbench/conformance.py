@@ -21,6 +21,7 @@ from tsbench.forecasters.base import clone
 from tsbench.panel import DS, FORECAST_COLUMNS, ID, Y, quantile_columns, quantile_columns_of
 
 __all__ = [
+    "same_forecasts",
     "CheckResult",
     "synthetic_panel",
     "check_output_frame",
@@ -194,7 +195,8 @@ def check_bad_predict(forecaster, length: int, seed: int, horizon: int, quantile
     return _expect_value_error(lambda: model.predict(panel, horizon, quantiles), what, mentions)
 
 
-def _same(a: pd.DataFrame, b: pd.DataFrame, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
+def same_forecasts(a: pd.DataFrame, b: pd.DataFrame, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
+    """Whether two forecast frames hold the same origins and steps with equal values (to ``rtol``/``atol``)."""
     keys = [ID, "cutoff", "h"]
     if len(a) != len(b):
         return False
@@ -231,7 +233,7 @@ def check_no_lookahead(forecaster, horizon: int = 5, seed: int = 0) -> CheckResu
     fresh(forecaster, seed).fit(panel).predict(panel, horizon)  # the future is now known to the process
     model = fresh(forecaster, seed).fit(train)
     again = model.predict(train, horizon)
-    if not _same(first, again):
+    if not same_forecasts(first, again):
         return _fail("after an instance was shown the data past the cutoff, a new instance fitted up to the "
                      "cutoff forecast differently: the forecaster keeps data across instances (e.g. in a class "
                      "attribute) and reads the future from it (or it is not deterministic)")
@@ -245,7 +247,7 @@ def check_no_lookahead(forecaster, horizon: int = 5, seed: int = 0) -> CheckResu
         [(uid, g[DS].iloc[c]) for uid, g in panel.groupby(ID, sort=False) for c in (c0, c1)], columns=[ID, "cutoff"]
     )
     batched = model.predict_origins(noisy, cutoffs, horizon)
-    if not _same(reference, batched):
+    if not same_forecasts(reference, batched):
         return _fail("predict_origins gave other forecasts at a cutoff than predict from the context ending "
                      "there, when the history after the cutoff was changed: it reads data past the cutoff")
     return _ok()
@@ -261,7 +263,7 @@ def check_deterministic(forecaster, length: int, seed: int) -> CheckResult:
     panel = synthetic_panel(2, length, seed=seed)
     a = fresh(forecaster, seed).fit(panel).predict(panel, 5)
     b = fresh(forecaster, seed).fit(panel).predict(panel, 5)
-    if _same(a, b, rtol=1e-7, atol=1e-10):
+    if same_forecasts(a, b, rtol=1e-7, atol=1e-10):
         return _ok()
     return _fail("two fits with the same parameters and seed gave different forecasts")
 
@@ -276,7 +278,7 @@ def check_clone(forecaster, length: int, seed: int) -> CheckResult:
     model = fresh(forecaster, seed)
     before = model.get_params()
     model.fit(panel)
-    if not _same(original, model.predict(panel, 3)):
+    if not same_forecasts(original, model.predict(panel, 3)):
         return _fail("a clone forecasts differently from the original: get_params() does not return "
                      "every value the constructor stored")
     if not _equal(model.get_params(), before):

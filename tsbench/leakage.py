@@ -23,9 +23,9 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from tsbench.conformance import CheckResult, adapted, fresh, synthetic_panel
+from tsbench.conformance import CheckResult, adapted, fresh, same_forecasts, synthetic_panel
 from tsbench.covariates import Covariates
-from tsbench.panel import DS, ID, Y, quantile_columns_of
+from tsbench.panel import DS, ID, Y
 
 __all__ = ["COVARIATE_NAMES", "covariate_panel", "check_leakage_origins", "check_leakage_future",
            "check_covariate_leakage", "covariate_kinds"]
@@ -85,7 +85,7 @@ def check_leakage_origins(forecaster, horizon: int = 5, seed: int = 0) -> CheckR
 
 def _moved(setup: _Setup, base: pd.DataFrame, c: int, kinds: list[str]) -> bool:
     changed = setup.origins(setup.perturbed(kinds, c))
-    return not _same(_at_or_before(base, setup, c), _at_or_before(changed, setup, c))
+    return not same_forecasts(_at_or_before(base, setup, c), _at_or_before(changed, setup, c), rtol=1e-9, atol=1e-12)
 
 
 def check_leakage_future(forecaster, horizon: int = 5, seed: int = 0) -> CheckResult:
@@ -100,11 +100,11 @@ def check_leakage_future(forecaster, horizon: int = 5, seed: int = 0) -> CheckRe
         first = setup.predict(context, setup.panel, c)
         if setup.covariates.known:
             again = setup.predict(context, setup.perturbed(["known"], c), c)
-            if not _same(first, again):
+            if not same_forecasts(first, again, rtol=1e-9, atol=1e-12):
                 return _fail(f"predict: perturbing {setup.describe('known', c)} in 'future' changed the forecast: "
                              "the forecaster reads known covariates beyond the horizon")
         want = base[base["cutoff"] == setup.cutoff_ds(c)]
-        if not _same(first, want, rtol=1e-6, atol=1e-8):
+        if not same_forecasts(first, want):
             return _fail(f"predict from the context ending at row {c} (with its future rows) forecast otherwise than "
                          "predict_origins at that cutoff: one of them reads covariates from the wrong rows")
     return CheckResult("", True)
@@ -194,18 +194,6 @@ def _reads(what: str) -> str:
     if what == "known":
         return "known covariates beyond the horizon after a cutoff"
     return ("y" if what == "y" else "past covariates") + " at rows after the cutoff it forecasts from"
-
-
-def _same(a: pd.DataFrame, b: pd.DataFrame, rtol: float = 1e-9, atol: float = 1e-12) -> bool:
-    keys = [ID, "cutoff", "h"]
-    if len(a) != len(b):
-        return False
-    a = a.sort_values(keys).reset_index(drop=True)
-    b = b.sort_values(keys).reset_index(drop=True)
-    if not (a[keys].astype(str).to_numpy() == b[keys].astype(str).to_numpy()).all():
-        return False
-    return all(np.allclose(a[c].to_numpy(float), b[c].to_numpy(float), rtol=rtol, atol=atol, equal_nan=True)
-               for c in ["y_pred", *quantile_columns_of(a)])
 
 
 def _fail(detail: str) -> CheckResult:
