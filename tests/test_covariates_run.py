@@ -12,7 +12,7 @@ import tsbench.runner as runner_module
 from tsbench.cli import main
 from tsbench.covariates import Covariates
 from tsbench.errors import ConfigError, PluginError
-from tsbench.experiment import declared_covariates, parse_experiment, resolve_experiment
+from tsbench.experiment import parse_experiment, resolve_experiment
 from tsbench.panel import ID
 from tests.helpers import experiment
 

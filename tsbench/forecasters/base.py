@@ -12,7 +12,7 @@ import pandas as pd
 
 from tsbench.covariates import Covariates
 from tsbench.data.calendar import future_ds, infer_step
-from tsbench.errors import ConfigError, DataError, NotFittedError
+from tsbench.errors import DataError, NotFittedError
 from tsbench.forecasters import covariate_arrays as cov
 from tsbench.forecasters._checks import check_horizon
 from tsbench.forecasters.frames import cutoffs_by_series, cutoffs_on_rows, finish_forecast
