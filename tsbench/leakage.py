@@ -57,7 +57,7 @@ def covariate_panel(kinds, n_series: int = 2, length: int = 120, timestamps: boo
     series = panel[ID].factorize()[0]
     names = {kind: COVARIATE_NAMES[kind] for kind in COVARIATE_NAMES if kind in kinds}
     if "past" in names:
-        walk = np.concatenate([np.cumsum(rng.normal(0, 1, length)) for _ in range(n_series)])
+        walk = np.concatenate([np.cumsum(rng.normal(0, 0.1, length)) for _ in range(n_series)])  # y stays positive
         panel[names["past"]] = walk
         lagged = np.where(row > 0, np.r_[np.nan, walk[:-1]], 0.0)
         panel[Y] = panel[Y].to_numpy() + 0.3 * lagged
@@ -159,7 +159,8 @@ class _Setup:
             rows = self.row > (c + self.horizon if what == "known" else c)
             for col in [Y] if what == "y" else getattr(self.covariates, what):
                 values = out[col].to_numpy(dtype=float, copy=True)
-                values[rows] = values[rows] * 3 + rng.normal(0, 50, int(rows.sum()))
+                # large and positive, so that models of log returns still see valid (positive) levels
+                values[rows] = np.abs(values[rows]) * 3 + np.abs(rng.normal(0, 50, int(rows.sum())))
                 out[col] = values
         return out
 
