@@ -109,14 +109,17 @@ def test_arima_known_covariate_enters_at_the_target_step():
         model.predict(panel.iloc[:150], 5)
 
 
-def test_arima_refuses_past_covariate_lags_shorter_than_the_horizon():
+def test_arima_holds_a_past_covariate_at_its_last_published_value_where_a_lag_is_shorter_than_the_step():
     panel = lagged_panel(1, n=120, ids=("a",), noise=0.3)
-    model = with_covariates(Arima(order=(0, 0, 0), covariate_lags=[1, 2, 4]), Covariates(past=("a",)))
+    model = with_covariates(Arima(order=(0, 0, 0), trend="n", covariate_lags=[1]), Covariates(past=("a",)))
     model.fit(panel)
-    assert model.predict(panel, 1)["y_pred"].notna().all()
-    with pytest.raises(ConfigError, match=r"lags >= 3: lag\(s\) \[1, 2\]") as err:
-        model.predict(panel, 3)
-    assert "covariate_lags [1, 2, 4]" in str(err.value)
+    beta = model.states_["a"].params[0]
+    out = model.predict(panel, 3)["y_pred"].to_numpy()
+    # step 1 reads the covariate at the cutoff; steps 2 and 3 would need values not published yet: they hold it
+    np.testing.assert_allclose(out, beta * panel["a"].iloc[-1], rtol=1e-8)
+    changed = panel.copy()
+    changed.loc[changed.index[-1], "a"] += 1.0
+    assert not np.allclose(model.predict(changed, 3)["y_pred"].to_numpy(), out)
 
 
 def test_arima_drops_the_rows_without_lagged_values_from_the_fit():

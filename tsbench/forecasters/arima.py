@@ -208,8 +208,8 @@ class Arima(StatsmodelsForecaster):
         (a constant when there is no differencing, none otherwise).
     covariate_lags
         Lags at which past covariates enter as regressors: ``n`` for lags
-        1..n, or a list. A forecast of ``horizon`` steps needs every lag >=
-        ``horizon``. Known covariates enter at the target step, with their
+        1..n, or a list. A step further ahead than a lag holds that covariate
+        at its last published value (it is not known yet). Known covariates enter at the target step, with their
         values over the horizon from ``future``. See
         :mod:`tsbench.forecasters.arima_exog`.
     """

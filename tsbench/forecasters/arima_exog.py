@@ -6,9 +6,9 @@ The regressors of the observation at row ``t`` of a series are
   horizon are known in advance and come in ``X_future``);
 - each **past** covariate at row ``t - L`` for every lag ``L`` of
   ``covariate_lags``: the value at lag ``L`` of the step ``h`` after a cutoff
-  lies ``h - L`` rows after it, so a forecast of ``horizon`` steps needs every
-  lag to be at least ``horizon`` (else that value is not known yet, and the
-  forecast is refused).
+  lies ``h - L`` rows after it; where ``h > L`` that value is not published
+  yet, and the step holds the covariate at its last published value (its
+  random-walk forecast), so a forecast never reads past its cutoff.
 
 The first ``max(covariate_lags)`` rows of a series lack lagged values and are
 left out of the fit (and of the filtering before a forecast). A model with
@@ -75,23 +75,17 @@ def exog_horizon(X: np.ndarray, X_future: np.ndarray, covariates: Covariates, la
                  horizon: int, owner: str) -> np.ndarray:
     """Regressors of the ``horizon`` steps after the last row of ``X``: shape ``(horizon, k)``.
 
-    Past covariates are read at rows up to the last one only; known ones come
-    from ``X_future``. Raises ``ConfigError`` when a lag is shorter than the horizon.
+    Past covariates are read at rows up to the last one only: a step whose
+    lagged value is not published yet at the cutoff (lag shorter than the step)
+    takes the last published value, the random-walk forecast of the covariate.
+    Known ones come from ``X_future``.
     """
     past, known = _layout(covariates, owner)
-    if past and min(lags) < horizon:
-        need = [lag for lag in lags if lag < horizon]
-        raise ConfigError(
-            f"{owner}: past covariates {list(covariates.past)} enter lagged by covariate_lags {list(lags)}, but "
-            f"a {horizon}-step forecast can only use lags >= {horizon}: lag(s) {need} would read values published "
-            f"after the cutoff. Set covariate_lags to lags >= {horizon} (e.g. {list(range(horizon, horizon + 3))}) "
-            "or declare the covariates known if their future values are known in advance."
-        )
     n = len(X)
     cols = []
     for j in past:
         for lag in lags:
-            rows = n - 1 + np.arange(1, horizon + 1) - lag  # all <= n - 1, by the check above
+            rows = np.minimum(n - 1 + np.arange(1, horizon + 1) - lag, n - 1)  # never after the cutoff
             cols.append(np.where(rows >= 0, X[np.maximum(rows, 0), j], np.nan))
     if known:
         if X_future is None or len(X_future) < horizon:

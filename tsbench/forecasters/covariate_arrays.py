@@ -66,10 +66,11 @@ def future_after(history: pd.DataFrame, keep: np.ndarray, future: pd.DataFrame |
     if missing := [c for c in columns if c not in future.columns]:
         raise DataError(f"'future' lacks column(s) {missing}; it needs unique_id, ds and the known covariates "
                         f"{list(covariates.known)}.")
-    ids = pd.unique(history.loc[keep, ID])
-    later = history.loc[~keep & history[ID].isin(ids).to_numpy(), columns]
-    rows = pd.concat([later, future.loc[future[ID].isin(ids), columns]], ignore_index=True)
-    rows = rows.sort_values([ID, DS], kind="stable")
+    last = history.loc[keep].groupby(ID, sort=False)[DS].max()
+    later = history.loc[~keep & history[ID].isin(last.index).to_numpy(), columns]
+    rows = pd.concat([later, future.loc[future[ID].isin(last.index), columns]], ignore_index=True)
+    rows = rows[(rows[DS] > rows[ID].map(last)).to_numpy()]  # only what follows each series' cutoff
+    rows = rows.drop_duplicates([ID, DS], keep="first").sort_values([ID, DS], kind="stable")
     return {"future": rows.groupby(ID, sort=False).head(horizon).reset_index(drop=True)}
 
 
