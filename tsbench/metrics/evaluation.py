@@ -93,6 +93,7 @@ def evaluate(
     params: Mapping[str, Mapping[str, object]] | None = None,
     extra: Mapping[str, object] | None = None,
     steps: bool = True,
+    keys: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Score forecasts per series, model and step.
 
@@ -110,6 +111,11 @@ def evaluate(
         Further inputs a metric may ask for by name (e.g. ``scale``, ``periods_per_year``).
     steps
         Also score each step ``h``; without it only the all-steps rows (``h = 0``) are computed.
+    keys
+        Further columns of ``forecasts`` to score by (a period, say), as if the
+        rows of each of their values were scored alone; only for metrics
+        marked ``rowwise`` (see :class:`tsbench.metrics.registry.Metric`), for
+        which that is exact. They come out as columns after ``model``.
 
     Returns
     -------
@@ -132,8 +138,11 @@ def evaluate(
         lacking = metric.required() - set(kwargs)
         if lacking:
             raise ConfigError(f"metric {name!r} needs {sorted(lacking)}, which evaluate() was not given.")
+        if keys and not metric.rowwise:
+            raise ConfigError(f"metric {name!r} is not scored row by row, so it cannot be scored by {list(keys)}.")
         per_step = metric.per_step and steps
-        groupings = [([ID, "model", "h"], None), ([ID, "model"], 0)] if per_step else [([ID, "model"], 0)]
+        by = [ID, "model", *keys]
+        groupings = [([*by, "h"], None), (by, 0)] if per_step else [(by, 0)]
         for by, h in groupings:
             values = metric.fn(df, by, **kwargs).rename("value").reset_index()
             if h is not None:
@@ -142,6 +151,6 @@ def evaluate(
             parts.append(values)
     out = pd.concat(parts, ignore_index=True)
     out["h"] = out["h"].astype("int64")
-    return out[[ID, "model", "metric", "h", "value"]].sort_values(
-        ["metric", "model", ID, "h"], ignore_index=True
+    return out[[ID, "model", *keys, "metric", "h", "value"]].sort_values(
+        ["metric", "model", ID, *keys, "h"], ignore_index=True
     )
