@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from tsbench.engine.cells import CellResult
+from tsbench.engine.cells import CellResult, run_cell
 from tsbench.panel import DS, ID
 
-__all__ = ["RunLock", "RunStore", "collect", "empty_forecasts", "write_atomic", "write_forecasts", "write_json"]
+__all__ = ["CellWriter", "RunLock", "RunStore", "StoredForecasts", "collect", "empty_forecasts", "write_atomic",
+           "write_forecasts", "write_json"]
 
 #: Forecast rows held in memory at once while the final tables are built.
 CHUNK_ROWS = 500_000
@@ -141,12 +142,13 @@ class RunStore:
         return {p.stem for p in self.cells_dir.glob("*.json") if (self.cells_dir / f"{p.stem}.parquet").exists()}
 
     def save(self, result: CellResult) -> None:
-        """Store a successful cell's forecasts and record."""
+        """Store a successful cell's forecasts (unless a :class:`CellWriter` already did) and record."""
         assert result.forecasts is not None  # internal invariant: only called on success
         marker = self.cells_dir / f"{result.key}.partial"
         if result.meta.get("failed_series"):
             write_atomic(marker, lambda p: p.write_text(""))
-        write_atomic(self.cells_dir / f"{result.key}.parquet", lambda p: write_forecasts(result.forecasts, p))
+        if not isinstance(result.forecasts, StoredForecasts):
+            write_atomic(self.cells_dir / f"{result.key}.parquet", lambda p: write_forecasts(result.forecasts, p))
         record = {"key": result.key, "model": result.name, "series": list(result.series), **result.meta}
         write_json(self.cells_dir / f"{result.key}.json", record)
         if not result.meta.get("failed_series"):
@@ -161,6 +163,38 @@ class RunStore:
         """The stored forecasts of one cell."""
         return pd.read_parquet(self.cells_dir / f"{key}.parquet")
 
+
+
+class StoredForecasts:
+    """Stands for a cell's forecasts once they are in the cell's file (see :class:`CellWriter`)."""
+
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return self.rows
+
+
+class CellWriter:
+    """Runs a cell and writes its forecasts file where it ran: in a worker of a pool on this machine.
+
+    The worker that computed the forecasts writes them, in parallel with the
+    other workers, and sends back the result without them, so the run's own
+    process neither unpickles nor writes millions of rows one cell after
+    another. The record (``.json``) is still written by :meth:`RunStore.save`
+    after the forecasts, so a cell counts as finished only once both exist.
+    """
+
+    def __init__(self, cells_dir: Path) -> None:
+        self.cells_dir = str(cells_dir)
+
+    def __call__(self, cell) -> CellResult:
+        result = run_cell(cell)
+        if result.error is None and result.forecasts is not None:
+            frame = result.forecasts
+            write_atomic(Path(self.cells_dir) / f"{result.key}.parquet", lambda p: write_forecasts(frame, p))
+            result.forecasts = StoredForecasts(len(frame))
+        return result
 
 
 def collect(store: RunStore, cells, path: Path) -> int:
