@@ -15,7 +15,7 @@ import pandas as pd
 
 from tsbench.errors import ConfigError
 from tsbench.metrics.registry import get_metric
-from tsbench.panel import DS, ID, Y
+from tsbench.panel import DS, ID, Y, series_blocks
 
 __all__ = ["evaluate", "evaluation_frame", "first_training_data", "values_at"]
 
@@ -44,7 +44,7 @@ def values_at(panel: pd.DataFrame, ids: pd.Series, stamps: pd.Series) -> np.ndar
         return None
     if when.dtype.kind == "M" and (np.isnat(when).any() or np.isnat(at).any()):
         return None
-    series, names = pd.factorize(panel[ID])
+    series, names = _numbered(panel)
     asked, asked_names = pd.factorize(ids)
     if (series < 0).any() or (asked < 0).any():
         return None
@@ -59,6 +59,14 @@ def values_at(panel: pd.DataFrame, ids: pd.Series, stamps: pd.Series) -> np.ndar
         values = values.astype(float)
         values[rows < 0] = np.nan
     return values if len(starts) == len(at) else np.repeat(values, np.diff(np.r_[starts, len(at)]))
+
+
+def _numbered(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(panel[ID])``; for a panel whose series lie in blocks of their own, from the blocks."""
+    names, starts, ends = series_blocks(panel)
+    if len(set(names.tolist())) == len(names):
+        return np.repeat(np.arange(len(starts)), ends - starts), names
+    return pd.factorize(panel[ID])
 
 
 def _rows_at(when: np.ndarray, series: np.ndarray, asked: np.ndarray, at: np.ndarray) -> np.ndarray | None:

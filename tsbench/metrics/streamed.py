@@ -131,7 +131,11 @@ def _read_span(file, first, last) -> pd.DataFrame:
         mask = np.concatenate(inside) if inside else np.zeros(0, dtype=bool)
     else:
         mask = np.asarray(pc.and_(pc.greater_equal(keys, first), pc.less_equal(keys, last)), dtype=bool)
-    frame = (table if mask.all() else table.filter(pa.array(mask))).to_pandas(split_blocks=True)
+    if not mask.all():  # the group's rows are a few runs (one per model): slices, not a copy by a mask
+        edges = np.diff(np.r_[0, mask.astype(np.int8), 0])
+        runs = zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))
+        table = pa.concat_tables([table.slice(s, e - s) for s, e in runs]) if mask.any() else table.slice(0, 0)
+    frame = table.to_pandas(split_blocks=True)
     for c in (ID, "model"):
         if isinstance(frame[c].dtype, pd.CategoricalDtype):  # sorted categories: groups come out in sorted order
             frame[c] = frame[c].cat.reorder_categories(frame[c].cat.categories.sort_values())
