@@ -132,7 +132,8 @@ def evaluate(
         metric over all steps together (metrics that are not per step have only ``h = 0``).
     """
     params = params or {}
-    df = evaluation_frame(forecasts, panel)
+    needs_last = any(get_metric(name).uses_last for name in metrics)
+    df = evaluation_frame(forecasts, panel) if needs_last else forecasts.reset_index(drop=True)
     available = {"history": panel, **(extra or {})}
     parts = []
     for name in metrics:
