@@ -124,11 +124,13 @@ class ForecastParts:
 
 
 def _repeated(values: np.ndarray, index: np.ndarray):
-    """``values[index]`` as a column; strings as pandas' arrow-backed strings, decoded from a dictionary."""
-    if len(values) and all(type(v) is str for v in values):
+    """``values[index]`` as a frame column; where pandas stores such strings with arrow, decoded from a dictionary."""
+    kind = pd.DataFrame({"v": values}).dtypes["v"]  # what pandas makes of these values (a few: one per series)
+    if len(values) and isinstance(kind, pd.StringDtype) and kind.storage == "pyarrow" and all(
+            type(v) is str for v in values):
         import pyarrow as pa
 
         codes = pa.array(index.astype(np.int32 if len(values) < 2**31 else np.int64))
         strings = pa.DictionaryArray.from_arrays(codes, pa.array(list(values), pa.large_string()))
-        return pd.array(strings.cast(pa.large_string()), dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+        return pd.array(strings.cast(pa.large_string()), dtype=kind)
     return values[index]

@@ -137,7 +137,7 @@ def _read_span(file, first, last) -> pd.DataFrame:
         table = pa.concat_tables([table.slice(s, e - s) for s, e in runs]) if mask.any() else table.slice(0, 0)
     frame = table.to_pandas(split_blocks=True)
     for c in (ID, "model"):
-        if isinstance(frame[c].dtype, pd.CategoricalDtype):  # sorted categories: groups come out in sorted order
+        if c in frame.columns and isinstance(frame[c].dtype, pd.CategoricalDtype):  # sorted: groups come out sorted
             frame[c] = frame[c].cat.reorder_categories(frame[c].cat.categories.sort_values())
     return frame
 
