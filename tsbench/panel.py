@@ -21,6 +21,7 @@ __all__ = [
     "quantile_levels_of",
     "check_panel",
     "iter_series",
+    "series_blocks",
     "series_bounds",
 ]
 
@@ -118,13 +119,43 @@ def series_bounds(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
     ``ids`` is the ``unique_id`` column as an array, so ``ids[starts[i]]`` names series ``i``.
     """
-    ids = panel[ID].to_numpy()
+    column = panel[ID]
+    found = _arrow_blocks(column)
+    if found is not None:
+        names, starts, ends = found
+        return np.repeat(names, ends - starts), starts, ends
+    ids = column.to_numpy()
     if len(ids) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return ids, empty, empty
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
     ends = np.r_[starts[1:], len(ids)]
     return ids, starts, ends
+
+
+def series_blocks(panel: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(names, starts, ends)`` of a sorted panel: series ``names[i]`` is rows ``starts[i]:ends[i]``."""
+    found = _arrow_blocks(panel[ID])
+    if found is not None:
+        return found
+    ids, starts, ends = series_bounds(panel)
+    return ids[starts], starts, ends
+
+
+def _arrow_blocks(column: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Blocks of ids stored by arrow (pandas' strings): compared there, each id made a Python string once."""
+    if not (len(column) and isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    strings = pa.array(column)
+    if strings.null_count:
+        return None
+    change = np.asarray(pc.not_equal(strings[1:], strings[:-1]), dtype=bool)
+    starts = np.flatnonzero(np.r_[True, change])
+    ends = np.r_[starts[1:], len(strings)]
+    return np.asarray(strings.take(pa.array(starts)).to_pylist(), dtype=object), starts, ends
 
 
 def iter_series(panel: pd.DataFrame) -> Iterator[tuple[object, pd.DataFrame]]:

@@ -21,7 +21,7 @@ from tsbench.engine.executors import default_workers, make_executor
 from tsbench.engine.manifest import build_manifest, covariates_manifest
 from tsbench.engine.progress import CellEta, format_eta, progress_bar
 from tsbench.engine.origins import first_cutoffs, plan_backtest, standardize
-from tsbench.engine.store import RunLock, RunStore, collect, write_atomic, write_json
+from tsbench.engine.store import CellWriter, RunLock, RunStore, collect, write_atomic, write_json
 from tsbench.engine.tuning import attach_tuners, make_tuner, run_searches
 from tsbench.experiment import ResolvedExperiment, check_plugin_lookahead, resolve_experiment
 from tsbench.metrics.plan import annualisation_notes, metric_scales, precheck_metrics
@@ -190,29 +190,35 @@ def _run(resolved: ResolvedExperiment, base_dir, run_dir, fresh, progress, start
     experiment = resolved.experiment
     digest = config_hash(experiment)
     log.info("run %s of experiment %s (config %s)", run_dir, experiment.name, digest)
-    planned = plan_run(resolved, base_dir)
-    panel, levels, infos, series_plans, cells = planned.panel, planned.levels, planned.infos, planned.series_plans, planned.cells
-    targets = {info.unique_id: info.target for info in infos}
-    metric_plans = resolved.metric_plans
-    names = [p.name for p in metric_plans]
-    scales = metric_scales(metric_plans, [spec.target for spec in experiment.data])
-    for info in infos:
-        if info.missing:
-            log.info("%s: %d missing value(s) handled by policy '%s'", info.unique_id, info.missing, info.missing_policy)
-    if check_plugins:
-        check_plugin_lookahead(resolved)
-    store = RunStore(run_dir)
-    bt = experiment.backtest  # searches are journaled beside the cells, so --fresh forgets them too
-    cells = attach_tuners(cells, {name: make_tuner(spec, budget, bt.horizon, bt.min_train, experiment.seed,
-                                                   str(store.cells_dir / "tuning"))
-                                  for name, (spec, budget) in resolved.tuning.items()})
-    if fresh:
-        store.reset()
-    store.clean()
-    done = store.finished()
-    todo = [c for c in cells if c.key not in done]
-    log.info("%d cells planned, %d already stored, %d to run", len(cells), len(cells) - len(todo), len(todo))
     executor = make_executor(experiment.executor, run_dir / "run.log")
+    if fresh or not RunStore(run_dir).stored():  # a new run: a local pool's workers start while the data are read
+        getattr(executor, "start", lambda fn: None)(CellWriter(RunStore(run_dir).cells_dir))
+    try:
+        planned = plan_run(resolved, base_dir)
+        panel, levels, infos, series_plans, cells = planned.panel, planned.levels, planned.infos, planned.series_plans, planned.cells
+        targets = {info.unique_id: info.target for info in infos}
+        metric_plans = resolved.metric_plans
+        names = [p.name for p in metric_plans]
+        scales = metric_scales(metric_plans, [spec.target for spec in experiment.data])
+        for info in infos:
+            if info.missing:
+                log.info("%s: %d missing value(s) handled by policy '%s'", info.unique_id, info.missing, info.missing_policy)
+        if check_plugins:
+            check_plugin_lookahead(resolved)
+        store = RunStore(run_dir)
+        bt = experiment.backtest  # searches are journaled beside the cells, so --fresh forgets them too
+        cells = attach_tuners(cells, {name: make_tuner(spec, budget, bt.horizon, bt.min_train, experiment.seed,
+                                                       str(store.cells_dir / "tuning"))
+                                      for name, (spec, budget) in resolved.tuning.items()})
+        if fresh:
+            store.reset()
+        store.clean()
+        done = store.finished()
+        todo = [c for c in cells if c.key not in done]
+        log.info("%d cells planned, %d already stored, %d to run", len(cells), len(cells) - len(todo), len(todo))
+    except BaseException:
+        executor.close(cancel=True)
+        raise
     log.info("executor: %s", executor.describe())
     t0 = time.perf_counter()
     run_searches(executor, todo)  # split searches run ahead of their cells, which read them back
@@ -261,7 +267,9 @@ def _execute(executor, cells, store, progress, total, already) -> list[dict]:
     try:
         with bar:
             task = bar.add_task("cells", total=total, completed=already, failed=0, eta=format_eta(None))
-            for result in executor.map_unordered(run_cell, cells, _failed_result):
+            # a local pool's workers write the forecasts files themselves (a remote one may not share the disk)
+            fn = CellWriter(store.cells_dir) if getattr(executor, "kind", None) == "processes" else run_cell
+            for result in executor.map_unordered(fn, cells, _failed_result):
                 eta.finished(result.name, result.meta.get("wall_time", 0.0))
                 if result.error is None:
                     store.save(result)

@@ -39,3 +39,28 @@ def test_all_cells_failed_gives_empty_tables(tmp_path):
     assert len(result.failures) == 4
     assert result.forecasts.empty and result.metrics.empty
     assert result.leaderboard.set_index("model").loc["flaky", "series"] == 0
+
+
+def test_cells_out_of_order_are_sorted_and_sorted_cells_kept(tmp_path):
+    import numpy as np
+    import pyarrow as pa
+
+    from tsbench.engine.cells import CellResult
+
+    rows = pd.DataFrame({"unique_id": np.repeat(["s1", "s0"], 4), "cutoff": np.tile(pd.to_datetime(["2020-01-02"] * 2 + ["2020-01-01"] * 2), 2),
+                         "ds": pd.Timestamp("2020-02-01"), "h": np.tile([2, 1], 4), "model": "m",
+                         "y": np.arange(8.0), "y_pred": np.arange(8.0) / 2})
+    store = collect_module.RunStore(tmp_path)
+
+    class Cell:
+        def __init__(self, key, series):
+            self.key, self.name, self.series = key, "m", series
+
+    store.save(CellResult("a", "m", ("s1", "s0"), rows))
+    path = tmp_path / "forecasts.parquet"
+    assert collect_module.collect(store, [Cell("a", ("s0", "s1"))], path) == 8
+    got = pd.read_parquet(path)
+    pd.testing.assert_frame_equal(got, rows.sort_values(["unique_id", "cutoff", "h"], ignore_index=True))
+    table = pa.Table.from_pandas(got, preserve_index=False)
+    assert collect_module._in_order(table)
+    assert not collect_module._in_order(table.take([1, 0, *range(2, 8)]))

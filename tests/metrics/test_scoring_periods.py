@@ -62,3 +62,20 @@ def test_tables_and_markdown(case):
     md = period_markdown(by_period, ["rmse", "mae", "sharpe"], title="t: by period")
     assert md.index("### rmse (price; lower is better)") < md.index("### mae (log_price; lower is better)")
     assert "| model | 2019 | 2020 |" in md and "| buy_and_hold |" in md
+
+
+@pytest.mark.parametrize("periods", [None, {"2020": [dt.date(2020, 3, 1), dt.date(2020, 4, 30)]}])
+def test_years_in_one_grouped_pass_equal_scoring_each_year_alone(case, periods):
+    fc, panel, levels, _ = case
+    fc = pd.concat([fc, fc.assign(unique_id="t")], ignore_index=True).sample(frac=1.0, random_state=0)
+    panel = pd.concat([panel, panel.assign(unique_id="t")], ignore_index=True)
+    targets = {"s": "log_price", "t": "log_price"}
+    plans = [MetricPlan("mae", "target"), MetricPlan("directional_accuracy", "target"), MetricPlan("smape", "target")]
+    got = metrics_by_period(fc, panel, levels, targets, plans, periods)
+    parts = []
+    for label, mask in period_masks(fc["cutoff"], periods).items():
+        scored = score(fc[mask.to_numpy()], panel, levels, targets, plans, steps=False)
+        parts.append(scored.drop(columns="h").assign(period=label))
+    want = pd.concat(parts, ignore_index=True)[got.columns]
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert list(dict.fromkeys(got["period"])) == ["2019", "2020"]

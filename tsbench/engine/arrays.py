@@ -112,27 +112,37 @@ class ForecastParts:
         """``unique_id, cutoff, ds, h, model, y, y_pred`` and the quantile columns, in series, cutoff, h order.
 
         ``ds`` and ``y`` are the series' own observations ``h`` rows after each
-        cutoff, so no calendar is guessed.
+        cutoff, so no calendar is guessed. The string columns are built as
+        arrow arrays from the series' numbers (what pandas stores strings as),
+        not as millions of Python strings.
         """
         h = self.horizon
         steps = np.arange(1, h + 1)
-        ids, cut, rows, points, qs = [], [], [], [], []
-        for i, cut_pos, point, q in self.parts:
-            start = self.data.offsets[i]
-            at = start + cut_pos
-            ids.append(np.full(len(cut_pos) * h, i))
-            cut.append(np.repeat(at, h))
-            rows.append((at[:, None] + steps[None, :]).reshape(-1))
-            points.append(point.reshape(-1))
-            qs.append(q.reshape(point.size, len(self.qcols)))
-        cut, rows = np.concatenate(cut), np.concatenate(rows)
+        which = np.array([i for i, _, _, _ in self.parts], dtype=np.int64)
+        counts = np.array([len(cut_pos) for _, cut_pos, _, _ in self.parts], dtype=np.int64)
+        at = np.concatenate([cut_pos for _, cut_pos, _, _ in self.parts]) + np.repeat(self.data.offsets[which], counts)
+        cut, rows = np.repeat(at, h), (at[:, None] + steps[None, :]).reshape(-1)
         n = len(rows)
-        out = pd.DataFrame({
-            ID: self.data.ids[np.concatenate(ids)], "cutoff": self.data.ds[cut], DS: self.data.ds[rows],
-            "h": np.tile(steps, n // h), "model": np.full(n, model, dtype=object), Y: self.data.y[rows],
-            "y_pred": np.concatenate(points).astype(float),
-        })
-        q = np.concatenate(qs)
-        for j, col in enumerate(self.qcols):
-            out[col] = q[:, j]
-        return out
+        point = np.concatenate([p.reshape(-1) for _, _, p, _ in self.parts]).astype(float)
+        q = np.concatenate([qs.reshape(p.size, len(self.qcols)) for _, _, p, qs in self.parts])
+        columns = {
+            ID: _repeated(self.data.ids, np.repeat(which, counts * h)), "cutoff": self.data.ds[cut],
+            DS: self.data.ds[rows], "h": np.tile(steps, n // h),
+            "model": _repeated(np.array([model], dtype=object), np.zeros(n, dtype=np.int64)),
+            Y: self.data.y[rows], "y_pred": point,
+        }
+        columns.update({col: q[:, j] for j, col in enumerate(self.qcols)})
+        return pd.DataFrame(columns)
+
+
+def _repeated(values: np.ndarray, index: np.ndarray):
+    """``values[index]`` as a frame column; where pandas stores such strings with arrow, decoded from a dictionary."""
+    kind = pd.DataFrame({"v": values}).dtypes["v"]  # what pandas makes of these values (a few: one per series)
+    if len(values) and isinstance(kind, pd.StringDtype) and kind.storage == "pyarrow" and all(
+            type(v) is str for v in values):
+        import pyarrow as pa
+
+        codes = pa.array(index.astype(np.int32 if len(values) < 2**31 else np.int64))
+        strings = pa.DictionaryArray.from_arrays(codes, pa.array(list(values), pa.large_string()))
+        return pd.array(strings.cast(pa.large_string()), dtype=kind)
+    return values[index]

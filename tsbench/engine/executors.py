@@ -161,7 +161,18 @@ class ProcessExecutor:
         self.timeout = timeout
         self.log_path = log_path  # the run's log, where the workers' log records go
         self._pool = None
+        self._warming: list = []  # warm-up tasks of a pool started ahead (see start)
         self._module: str | None = None  # where the cells' function lives, imported by each new worker
+
+    def start(self, fn: Callable) -> None:
+        """Start the workers and their import of ``fn``'s module now, without waiting for them.
+
+        The run reads and plans its data meanwhile; :meth:`map_unordered`
+        then waits for the workers to be ready, as it does for a pool it starts itself.
+        """
+        if self._pool is None:
+            self._module = getattr(fn, "__module__", None)
+            self._pool, self._warming = self._spawn()
 
     def map_unordered(self, fn: Callable, items: Iterable, on_error: OnError) -> Iterator:
         """Yield ``fn(item)`` (or ``on_error(...)``) for each item as soon as it completes."""
@@ -170,7 +181,11 @@ class ProcessExecutor:
         suspects: list[object] = []  # running when a worker died: run again, one at a time
         running: dict = {}  # future -> (item, submitted at, alone)
         self._module = getattr(fn, "__module__", None)
-        self._pool = self._new_pool()
+        if self._pool is None:
+            self._pool = self._new_pool()
+        for future in self._warming:  # started ahead: ready before any time limit runs
+            future.result()
+        self._warming = []
 
         def fill() -> None:
             if any(alone for _, _, alone in running.values()):
@@ -233,7 +248,7 @@ class ProcessExecutor:
         now = time.monotonic()
         return [f for f, (_, started, _) in running.items() if now - started > hard_deadline(self.timeout)]
 
-    def _new_pool(self):
+    def _spawn(self) -> tuple[object, list]:
         from loky import ProcessPoolExecutor
 
         # loky replaces a worker whose memory grew by 300 MB (torch's first forward pass does) and says so on
@@ -241,9 +256,13 @@ class ProcessExecutor:
         warnings.filterwarnings("ignore", message="A worker was restarted", category=UserWarning, module="loky")
         pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker,
                                    initargs=(os.getpid(), self.log_path))
+        return pool, [pool.submit(_warm_up, self._module) for _ in range(self.workers)]
+
+    def _new_pool(self):
         # start the workers and import the cells' code before any time limit runs: a fresh interpreter
         # takes seconds to import pandas on a loaded machine, which must not count as a cell's time
-        for future in [pool.submit(_warm_up, self._module) for _ in range(self.workers)]:
+        pool, warming = self._spawn()
+        for future in warming:
             future.result()
         return pool
 
@@ -252,16 +271,20 @@ class ProcessExecutor:
         self._pool = self._new_pool()
 
     def _kill(self) -> None:
-        pool, self._pool = self._pool, None
+        pool, self._pool, self._warming = self._pool, None, []
         if pool is not None:  # a running task cannot be stopped; loky stops its worker processes instead
             pool.shutdown(wait=True, kill_workers=True)
 
     def close(self, cancel: bool = False) -> None:
-        """Release the pool; ``cancel`` stops cells still running (Ctrl-C) instead of waiting."""
-        if cancel:
+        """Release the pool; ``cancel`` stops cells still running (Ctrl-C) instead of waiting.
+
+        Without ``cancel`` no cell is running any more (every result has been
+        read): the idle workers are told to exit and do so while the run goes on.
+        """
+        if cancel or self._warming:
             self._kill()
         elif self._pool is not None:
-            self._pool.shutdown(wait=True)
+            self._pool.shutdown(wait=False)
             self._pool = None
 
     def describe(self) -> dict:

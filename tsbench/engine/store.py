@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from tsbench.engine.cells import CellResult
+from tsbench.engine.cells import CellResult, run_cell
 from tsbench.panel import DS, ID
 
-__all__ = ["RunLock", "RunStore", "collect", "empty_forecasts", "write_atomic", "write_json"]
+__all__ = ["CellWriter", "RunLock", "RunStore", "StoredForecasts", "collect", "empty_forecasts", "write_atomic",
+           "write_forecasts", "write_json"]
 
 #: Forecast rows held in memory at once while the final tables are built.
 CHUNK_ROWS = 500_000
@@ -141,12 +142,13 @@ class RunStore:
         return {p.stem for p in self.cells_dir.glob("*.json") if (self.cells_dir / f"{p.stem}.parquet").exists()}
 
     def save(self, result: CellResult) -> None:
-        """Store a successful cell's forecasts and record."""
+        """Store a successful cell's forecasts (unless a :class:`CellWriter` already did) and record."""
         assert result.forecasts is not None  # internal invariant: only called on success
         marker = self.cells_dir / f"{result.key}.partial"
         if result.meta.get("failed_series"):
             write_atomic(marker, lambda p: p.write_text(""))
-        write_atomic(self.cells_dir / f"{result.key}.parquet", lambda p: result.forecasts.to_parquet(p, index=False))
+        if not isinstance(result.forecasts, StoredForecasts):
+            write_atomic(self.cells_dir / f"{result.key}.parquet", lambda p: write_forecasts(result.forecasts, p))
         record = {"key": result.key, "model": result.name, "series": list(result.series), **result.meta}
         write_json(self.cells_dir / f"{result.key}.json", record)
         if not result.meta.get("failed_series"):
@@ -161,6 +163,38 @@ class RunStore:
         """The stored forecasts of one cell."""
         return pd.read_parquet(self.cells_dir / f"{key}.parquet")
 
+
+
+class StoredForecasts:
+    """Stands for a cell's forecasts once they are in the cell's file (see :class:`CellWriter`)."""
+
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return self.rows
+
+
+class CellWriter:
+    """Runs a cell and writes its forecasts file where it ran: in a worker of a pool on this machine.
+
+    The worker that computed the forecasts writes them, in parallel with the
+    other workers, and sends back the result without them, so the run's own
+    process neither unpickles nor writes millions of rows one cell after
+    another. The record (``.json``) is still written by :meth:`RunStore.save`
+    after the forecasts, so a cell counts as finished only once both exist.
+    """
+
+    def __init__(self, cells_dir: Path) -> None:
+        self.cells_dir = str(cells_dir)
+
+    def __call__(self, cell) -> CellResult:
+        result = run_cell(cell)
+        if result.error is None and result.forecasts is not None:
+            frame = result.forecasts
+            write_atomic(Path(self.cells_dir) / f"{result.key}.parquet", lambda p: write_forecasts(frame, p))
+            result.forecasts = StoredForecasts(len(frame))
+        return result
 
 
 def collect(store: RunStore, cells, path: Path) -> int:
@@ -201,14 +235,16 @@ def _write(store, order, tmp: Path, counted: list) -> None:
     keys = [(ID, "ascending"), ("cutoff", "ascending"), ("h", "ascending")]
     buffer: list = []
     rows = 0
-    with pq.ParquetWriter(tmp, schema) as writer:
+    with pq.ParquetWriter(tmp, schema, use_dictionary=_strings(schema)) as writer:
         for path in paths:
-            table = pq.read_table(path)
-            table = table.select([c for c in table.column_names if c in schema.names]).sort_by(keys)
+            # strings read as dictionaries (a few distinct ids and names) are decoded by the cast, faster than parsed
+            table = pq.read_table(path, read_dictionary=_strings(pq.read_schema(path)))
+            table = table.select([c for c in table.column_names if c in schema.names])
             missing = [f for f in schema if f.name not in table.column_names]  # e.g. fallback in other cells only
             for f in missing:
                 table = table.append_column(f, pa.nulls(len(table), f.type))
-            buffer.append(table.select(schema.names).cast(schema))
+            table = table.select(schema.names).cast(schema)
+            buffer.append(table if _in_order(table) else table.sort_by(keys))  # cells of per-series models come sorted
             rows += len(table)
             if rows >= CHUNK_ROWS:
                 writer.write_table(pa.concat_tables(buffer))
@@ -217,6 +253,48 @@ def _write(store, order, tmp: Path, counted: list) -> None:
         if buffer:
             writer.write_table(pa.concat_tables(buffer))
             counted.append(rows)
+
+
+def write_forecasts(frame: pd.DataFrame, path: Path) -> None:
+    """Write a forecast frame as parquet, as ``to_parquet`` does, dictionary-encoding its string columns only.
+
+    Dictionaries suit ids and model names (few distinct values); on floats and
+    time stamps, whose values rarely repeat, building them costs most of the
+    writing time and saves nothing.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(table, path, use_dictionary=_strings(table.schema))
+
+
+def _strings(schema) -> list[str]:
+    import pyarrow as pa
+
+    return [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+            or pa.types.is_dictionary(f.type)]
+
+
+def _in_order(table) -> bool:
+    """Whether the rows are sorted by series, cutoff and h (no nulls), so that sorting would keep them as they are."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(table) < 2:
+        return True
+    ids, cutoff, h = (table.column(c).combine_chunks() for c in (ID, "cutoff", "h"))
+    if ids.null_count or cutoff.null_count or h.null_count or not pa.types.is_integer(h.type) or not (
+            pa.types.is_timestamp(cutoff.type) or pa.types.is_integer(cutoff.type)):
+        return False
+    new = np.asarray(pc.not_equal(ids[1:], ids[:-1]), dtype=bool)  # a row that starts another series
+    starts = np.flatnonzero(new) + 1
+    if len(starts) and not np.asarray(pc.greater(ids.take(starts), ids.take(starts - 1)), dtype=bool).all():
+        return False
+    step_cut = np.diff(np.asarray(cutoff.cast(pa.int64()) if pa.types.is_timestamp(cutoff.type) else cutoff))
+    step_h = np.diff(np.asarray(h))
+    return not (~new & ((step_cut < 0) | ((step_cut == 0) & (step_h < 0)))).any()
 
 
 def empty_forecasts() -> pd.DataFrame:

@@ -30,8 +30,37 @@ __all__ = [
 
 
 def group_mean(values: np.ndarray, df: pd.DataFrame, by: Sequence[str]) -> pd.Series:
-    """Mean of ``values`` (one per row of ``df``) within each group of the ``by`` columns."""
-    return pd.Series(values, index=df.index).groupby([df[c] for c in by], sort=True).mean()
+    """Mean of ``values`` (one per row of ``df``) within each group of the ``by`` columns.
+
+    The groups are those of ``groupby(by, sort=True)`` and the means are its
+    own (the same sums in the same row order), but the columns are turned into
+    integer codes once (categorical columns already are) and grouped as one
+    integer key, instead of hashing every key column together.
+    """
+    codes, levels = [], []
+    for c in by:
+        column = df[c]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            code, level = column.cat.codes.to_numpy(), column.cat.categories
+        else:
+            code, level = pd.factorize(column, sort=True)
+        codes.append(code.astype(np.intp))
+        levels.append(level)
+    sizes = tuple(max(len(level), 1) for level in levels)
+    if not by or np.prod([float(n) for n in sizes]) >= 2.0**62:
+        return pd.Series(values, index=df.index).groupby([df[c] for c in by], sort=True).mean()
+    series = pd.Series(values)
+    missing = np.logical_or.reduce([code < 0 for code in codes])
+    if missing.any():  # rows with a missing key belong to no group
+        keep = ~missing
+        series, codes = pd.Series(np.asarray(values)[keep]), [code[keep] for code in codes]
+    means = series.groupby(np.ravel_multi_index(codes, sizes), sort=True).mean()
+    parts = np.unravel_index(means.index.to_numpy(), sizes)
+    if len(by) == 1:
+        index = pd.Index(levels[0].take(parts[0]), name=by[0])
+    else:
+        index = pd.MultiIndex(levels=levels, codes=list(parts), names=list(by))
+    return pd.Series(means.to_numpy(), index=index)
 
 
 def _errors(df: pd.DataFrame) -> np.ndarray:

@@ -37,7 +37,13 @@ class Metric:
     """A metric function, its kind and the direction in which it improves.
 
     ``goal`` replaces "higher/lower is better" in tables for metrics that aim
-    at a value (interval coverage).
+    at a value (interval coverage). ``rowwise`` marks a metric that is the mean
+    over rows of a value each row gives on its own, by exact elementwise
+    arithmetic (no scale taken from the rows scored, no sequence of origins):
+    grouping its rows by one more key then gives, bit for bit, what scoring
+    each group's rows alone gives, which is how periods are scored in one pass.
+    ``uses_last`` is False for a metric that never reads ``y_last`` (the value
+    at the cutoff), which is then not looked up for it.
     """
 
     name: str
@@ -45,6 +51,8 @@ class Metric:
     kind: MetricKind = "point"
     higher_is_better: bool = False
     goal: str | None = None
+    rowwise: bool = False
+    uses_last: bool = True
 
     @property
     def per_step(self) -> bool:
@@ -72,20 +80,21 @@ class Metric:
 
 
 _DECLARED = (
-    Metric("mae", point.mae),
-    Metric("mse", point.mse),
-    Metric("rmse", point.rmse),
-    Metric("mape", point.mape),
-    Metric("smape", point.smape),
-    Metric("mase", point.mase),
-    Metric("directional_accuracy", point.directional_accuracy, higher_is_better=True),
+    Metric("mae", point.mae, rowwise=True, uses_last=False),
+    Metric("mse", point.mse, rowwise=True, uses_last=False),
+    Metric("rmse", point.rmse, rowwise=True, uses_last=False),
+    Metric("mape", point.mape, rowwise=True, uses_last=False),
+    Metric("smape", point.smape, rowwise=True, uses_last=False),
+    Metric("mase", point.mase, uses_last=False),
+    Metric("directional_accuracy", point.directional_accuracy, higher_is_better=True, rowwise=True),
     Metric("r2_oos_rw", oos.r2_oos_rw, higher_is_better=True),
     Metric("r2_oos_mean", oos.r2_oos_mean, higher_is_better=True),
-    Metric("pinball", probabilistic.pinball, kind="quantile"),
-    Metric("crps", probabilistic.crps, kind="quantile"),
-    Metric("coverage", probabilistic.coverage, kind="interval", goal="coverage closest to its nominal level is best"),
-    Metric("width", probabilistic.width, kind="interval"),
-    Metric("winkler", probabilistic.winkler, kind="interval"),
+    Metric("pinball", probabilistic.pinball, kind="quantile", uses_last=False),
+    Metric("crps", probabilistic.crps, kind="quantile", uses_last=False),
+    Metric("coverage", probabilistic.coverage, kind="interval", goal="coverage closest to its nominal level is best",
+           rowwise=True, uses_last=False),
+    Metric("width", probabilistic.width, kind="interval", rowwise=True, uses_last=False),
+    Metric("winkler", probabilistic.winkler, kind="interval", rowwise=True, uses_last=False),
     Metric("hit_rate", trading.hit_rate, kind="trading", higher_is_better=True),
     Metric("strategy_return", trading.strategy_return, kind="trading", higher_is_better=True),
     Metric("sharpe", trading.sharpe, kind="trading", higher_is_better=True),

@@ -31,7 +31,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from tsbench.data.variance import RETURN
 from tsbench.errors import DataError
@@ -100,6 +99,8 @@ def mz_r2(df: pd.DataFrame, by: Sequence[str]) -> pd.Series:
 
 def var_forecasts(df: pd.DataFrame, level: float) -> np.ndarray:
     """The VaR (a return quantile) at ``level`` of each row: the model's quantile column, else the normal one."""
+    from scipy.stats import norm  # here, not at the top: scipy.stats takes a second to import
+
     normal = np.sqrt(np.maximum(df["y_pred"].to_numpy(dtype=float), 0.0)) * norm.ppf(level)
     col = quantile_column(level)
     if col not in df.columns:
@@ -110,6 +111,8 @@ def var_forecasts(df: pd.DataFrame, level: float) -> np.ndarray:
 
 def es_forecasts(var: np.ndarray, level: float) -> np.ndarray:
     """The expected shortfall that goes with ``var``: the VaR times the normal ratio ``phi(z) / (a |z|)``."""
+    from scipy.stats import norm
+
     z = norm.ppf(level)
     return np.asarray(var, dtype=float) * norm.pdf(z) / (level * -z)
 

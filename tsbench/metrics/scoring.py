@@ -125,8 +125,9 @@ def period_masks(
     out: dict[str, pd.Series] = {}
     calendar = pd.api.types.is_datetime64_any_dtype(cutoffs)
     if years and calendar:
-        for year in sorted(cutoffs.dt.year.unique()):
-            out[str(year)] = cutoffs.dt.year == year
+        year = cutoffs.dt.year  # once: it is the costly part on millions of rows
+        for value in sorted(year.unique()):
+            out[str(value)] = year == value
     for label, (start, end) in (periods or {}).items():
         if not calendar and isinstance(start, dt.date):
             raise DataError(
@@ -155,7 +156,12 @@ def metrics_by_period(
     periods without any origin are left out.
     """
     parts = []
-    for label, mask in period_masks(forecasts["cutoff"], periods, years).items():
+    masks = period_masks(forecasts["cutoff"], periods, years)
+    by_year = _scored_by_year(forecasts, panel, targets, metric_plans, masks, periods) if years else {}
+    for label, mask in masks.items():
+        if label in by_year:
+            parts.append(by_year[label])
+            continue
         subset = forecasts[mask.to_numpy()]
         if subset.empty:
             continue
@@ -164,3 +170,34 @@ def metrics_by_period(
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in PERIOD_COLUMNS})
     return pd.concat(parts, ignore_index=True)[PERIOD_COLUMNS]
+
+
+def _scored_by_year(forecasts, panel, targets, metric_plans, masks, periods) -> dict[str, pd.DataFrame]:
+    """Each calendar year's table of :func:`metrics_by_period`, from one pass grouped by year as well.
+
+    Only where every plan is a ``rowwise`` metric on the target (see
+    :class:`tsbench.metrics.registry.Metric`): their value over a year's rows
+    is their group mean over those rows, the same sums in the same order as
+    scoring that year's rows alone. Otherwise (or for a year that a named
+    period shadows) the years are scored one by one.
+    """
+    calendar = pd.api.types.is_datetime64_any_dtype(forecasts["cutoff"])
+    if not calendar or "period" in forecasts.columns or not all(
+            p.scale == TARGET and get_metric(p.name).rowwise and get_metric(p.name).kind != "trading"
+            for p in metric_plans):
+        return {}
+    named = {str(label) for label in (periods or {})}
+    year = forecasts["cutoff"].dt.year
+    labels = {label: int(label) for label in masks if label not in named and label.isdigit()}
+    if not labels:
+        return {}
+    targets = {str(k): v for k, v in targets.items()}
+    scored = evaluate(forecasts.assign(period=year), panel, [p.name for p in metric_plans],
+                      {p.name: p.params for p in metric_plans}, {"scale": targets}, steps=False, keys=["period"])
+    scored = scored.assign(scale=scored[ID].astype(str).map(targets))
+    out = {}
+    for label, value in labels.items():
+        rows = scored[scored["period"].to_numpy() == value]
+        table = rows[METRIC_COLUMNS].sort_values(["metric", "model", ID, "h"], ignore_index=True)
+        out[label] = table.drop(columns="h").assign(period=label)
+    return out

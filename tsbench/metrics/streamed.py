@@ -3,9 +3,13 @@
 Every metric is computed per series and model (scaled errors read that series'
 own training data; trading metrics its own prices), so scoring a few series at
 a time and stacking the results gives the same tables as scoring everything at
-once. The file is read with pyarrow datasets: a filter on ``unique_id`` skips
-the row groups of other series (the file is written sorted by model and series),
-and only the group's rows become a pandas frame.
+once. The file is read with pyarrow: the statistics of ``unique_id`` skip the
+row groups of other series (the file is written sorted by model and series),
+and only the group's rows become a pandas frame. Its ``unique_id`` and
+``model`` columns are read as categoricals (parquet stores them as
+dictionaries), so grouping by them reuses integer codes instead of hashing
+millions of strings in every metric; the tables are returned with plain
+string columns, as scoring a frame gives them.
 
 pyarrow rather than DuckDB: it is already how tsbench reads and writes parquet,
 so nothing is added to install, and the metrics keep their one implementation
@@ -33,12 +37,22 @@ GROUP_ROWS = 2_000_000
 
 def series_groups(path: Path, max_rows: int = GROUP_ROWS) -> list[list]:
     """The series of the forecasts file in sorted groups of about ``max_rows`` forecast rows each."""
+    import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    ids = pq.read_table(path, columns=[ID]).column(ID)
-    counts = pc.value_counts(ids).to_pylist()
-    sizes = dict(sorted((c["values"], int(c["counts"])) for c in counts))  # the file's own order of ids
+    ids = pq.read_table(path, columns=[ID], read_dictionary=_string_columns(pq.read_schema(path))).column(ID)
+    counts: dict = {}
+    for chunk in ids.chunks:  # a dictionary per row group: count its codes, not its strings
+        if pa.types.is_dictionary(chunk.type):
+            n = np.bincount(np.asarray(chunk.indices), minlength=len(chunk.dictionary))
+            for uid, k in zip(chunk.dictionary.to_pylist(), n.tolist()):
+                if k:
+                    counts[uid] = counts.get(uid, 0) + k
+        else:
+            for c in pc.value_counts(chunk).to_pylist():
+                counts[c["values"]] = counts.get(c["values"], 0) + int(c["counts"])
+    sizes = dict(sorted(counts.items()))  # the file's own order of ids
     groups, current, rows = [], [], 0
     for uid, n in sizes.items():
         if current and rows + n > max_rows:
@@ -64,19 +78,17 @@ def score_file(
     :func:`tsbench.metrics.scoring.metrics_by_period` return on the whole
     file (the by-period frame is None when the file has no forecasts).
     """
-    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
 
-    dataset = ds.dataset(str(path), format="parquet")
+    file = pq.ParquetFile(path, read_dictionary=_string_columns(pq.read_schema(path)))
     panel_rows, level_rows = _rows_of(panel), (None if levels is None else _rows_of(levels))
     metrics, by_period = [], []
     for group in series_groups(path, max_rows):
-        # the groups are consecutive in sorted order: a range filter prunes row groups by their statistics
-        span = (ds.field(ID) >= group[0]) & (ds.field(ID) <= group[-1])
-        forecasts = dataset.to_table(filter=span).to_pandas()
+        forecasts = _read_span(file, group[0], group[-1])
         part = panel.iloc[_take(panel_rows, group)]
         part_levels = None if levels is None else levels.iloc[_take(level_rows, group)]
-        metrics.append(score(forecasts, part, part_levels, targets, metric_plans))
-        by_period.append(metrics_by_period(forecasts, part, part_levels, targets, metric_plans, periods))
+        metrics.append(_plain(score(forecasts, part, part_levels, targets, metric_plans)))
+        by_period.append(_plain(metrics_by_period(forecasts, part, part_levels, targets, metric_plans, periods)))
     if not metrics:
         return empty_metrics(), None
     scored = pd.concat(metrics, ignore_index=True)[METRIC_COLUMNS]
@@ -86,6 +98,56 @@ def score_file(
     periodic = periodic.sort_values(["period", "metric", "model", ID], key=lambda c: c.map(order) if c.name == "period" else c,
                                     kind="stable", ignore_index=True)
     return scored, periodic
+
+
+def _string_columns(schema) -> list[str]:
+    """The key columns stored as strings: read as dictionaries, they become categoricals."""
+    import pyarrow as pa
+
+    return [c for c in (ID, "model") if c in schema.names
+            and (pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type))]
+
+
+def _read_span(file, first, last) -> pd.DataFrame:
+    """The rows of series ``first`` to ``last`` (in sorted order), reading only the row groups that hold them.
+
+    The groups of :func:`series_groups` are consecutive in sorted order, so the
+    minimum and maximum ``unique_id`` of each row group say whether to read it.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = file.schema_arrow.names.index(ID)
+    wanted = []
+    for k in range(file.metadata.num_row_groups):
+        stats = file.metadata.row_group(k).column(column).statistics
+        if stats is None or not stats.has_min_max or (stats.max >= first and stats.min <= last):
+            wanted.append(k)
+    table = file.read_row_groups(wanted)
+    keys = table.column(ID)
+    if pa.types.is_dictionary(keys.type):  # compare the few dictionary values, not every row
+        inside = [np.asarray(pc.and_(pc.greater_equal(c.dictionary, first), pc.less_equal(c.dictionary, last)),
+                             dtype=bool)[np.asarray(c.indices)] for c in keys.chunks]
+        mask = np.concatenate(inside) if inside else np.zeros(0, dtype=bool)
+    else:
+        mask = np.asarray(pc.and_(pc.greater_equal(keys, first), pc.less_equal(keys, last)), dtype=bool)
+    if not mask.all():  # the group's rows are a few runs (one per model): slices, not a copy by a mask
+        edges = np.diff(np.r_[0, mask.astype(np.int8), 0])
+        runs = zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))
+        table = pa.concat_tables([table.slice(s, e - s) for s, e in runs]) if mask.any() else table.slice(0, 0)
+    frame = table.to_pandas(split_blocks=True)
+    for c in (ID, "model"):
+        if c in frame.columns and isinstance(frame[c].dtype, pd.CategoricalDtype):  # sorted: groups come out sorted
+            frame[c] = frame[c].cat.reorder_categories(frame[c].cat.categories.sort_values())
+    return frame
+
+
+def _plain(table: pd.DataFrame) -> pd.DataFrame:
+    """Categorical key columns back to the dtype of their categories."""
+    for c in (ID, "model"):
+        if c in table.columns and isinstance(table[c].dtype, pd.CategoricalDtype):
+            table[c] = table[c].astype(table[c].cat.categories.dtype)
+    return table
 
 
 def _rows_of(frame: pd.DataFrame) -> dict[str, tuple[int, int]]:

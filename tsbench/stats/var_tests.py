@@ -20,8 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import xlogy
-from scipy.stats import chi2
 
 from tsbench.errors import DataError
 
@@ -56,7 +54,15 @@ def _hits(hits) -> np.ndarray:
     return values.astype(bool)
 
 
+def _chi2_sf(stat: float, df: int) -> float:
+    from scipy.stats import chi2  # here, not at the top: scipy.stats takes a second to import
+
+    return float(chi2.sf(stat, df))
+
+
 def _bernoulli_loglik(ones: float, zeros: float, p: float) -> float:
+    from scipy.special import xlogy
+
     return float(xlogy(ones, p) + xlogy(zeros, 1.0 - p))
 
 
@@ -69,7 +75,7 @@ def kupiec_pof(hits, level: float) -> VaRTestResult:
         return VaRTestResult(np.nan, np.nan, 1, 0, 0)
     stat = -2.0 * (_bernoulli_loglik(x, n - x, level) - _bernoulli_loglik(x, n - x, x / n))
     stat = max(stat, 0.0)
-    return VaRTestResult(stat, float(chi2.sf(stat, 1)), 1, n, x)
+    return VaRTestResult(stat, _chi2_sf(stat, 1), 1, n, x)
 
 
 def transition_counts(hits) -> tuple[int, int, int, int]:
@@ -93,7 +99,7 @@ def christoffersen_independence(hits) -> VaRTestResult:
     restricted = _bernoulli_loglik(n01 + n11, n00 + n10, pi)
     free = _bernoulli_loglik(n01, n00, pi01) + _bernoulli_loglik(n11, n10, pi11)
     stat = max(-2.0 * (restricted - free), 0.0)
-    return VaRTestResult(stat, float(chi2.sf(stat, 1)), 1, int(h.size), int(h.sum()))
+    return VaRTestResult(stat, _chi2_sf(stat, 1), 1, int(h.size), int(h.sum()))
 
 
 def christoffersen_cc(hits, level: float) -> VaRTestResult:
@@ -101,4 +107,4 @@ def christoffersen_cc(hits, level: float) -> VaRTestResult:
     pof = kupiec_pof(hits, level)
     ind = christoffersen_independence(hits)
     stat = pof.statistic + ind.statistic
-    return VaRTestResult(stat, float(chi2.sf(stat, 2)) if np.isfinite(stat) else np.nan, 2, pof.n, pof.hits)
+    return VaRTestResult(stat, _chi2_sf(stat, 2) if np.isfinite(stat) else np.nan, 2, pof.n, pof.hits)
