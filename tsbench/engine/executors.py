@@ -251,8 +251,7 @@ class ProcessExecutor:
     def _spawn(self) -> tuple[object, list]:
         from loky import ProcessPoolExecutor
 
-        # loky replaces a worker whose memory grew by 300 MB (torch's first forward pass does) and says so on
-        # the console; the replacement is harmless to results and the run's own progress line stays alone
+        # loky replaces a worker whose memory grew by 300 MB (torch does) and says so: harmless, and off the console
         warnings.filterwarnings("ignore", message="A worker was restarted", category=UserWarning, module="loky")
         pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker,
                                    initargs=(os.getpid(), self.log_path))
