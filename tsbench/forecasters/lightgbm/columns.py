@@ -17,37 +17,31 @@ cutoff), and silently preferring one would hide that.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from tsbench.covariates import Covariates
 
-__all__ = ["CovariateColumns", "covariate_columns"]
+__all__ = ["covariate_columns", "feature_names", "categorical_features"]
 
 
-@dataclass(frozen=True)
-class CovariateColumns:
-    """Covariate columns by how they are read; ``categorical`` ones become LightGBM categorical features."""
-
-    known: tuple[str, ...] = ()
-    past: tuple[str, ...] = ()
-    static: tuple[str, ...] = ()
-    categorical: tuple[str, ...] = ()
-
-    def feature_names(self, covariate_lags: tuple[int, ...]) -> list[str]:
-        """Feature names in design-matrix order: known, then past at each lag, then static."""
-        names = [f"known_{c}" for c in self.known]
-        names += [f"past_{c}_lag{lag}" for c in self.past for lag in covariate_lags]
-        return names + [f"static_{c}" for c in self.static]
-
-    def categorical_features(self, covariate_lags: tuple[int, ...]) -> list[str]:
-        """The feature names that come from categorical columns (every lag of a categorical past column)."""
-        cat = set(self.categorical)
-        names = [f"known_{c}" for c in self.known if c in cat]
-        names += [f"past_{c}_lag{lag}" for c in self.past if c in cat for lag in covariate_lags]
-        return names + [f"static_{c}" for c in self.static if c in cat]
+def feature_names(columns: Covariates, covariate_lags: tuple[int, ...]) -> list[str]:
+    """Feature names in design-matrix order: known, then past at each lag, then static."""
+    names = [f"known_{c}" for c in columns.known]
+    names += [f"past_{c}_lag{lag}" for c in columns.past for lag in covariate_lags]
+    return names + [f"static_{c}" for c in columns.static]
 
 
-def covariate_columns(params: Mapping[str, object], declared: Covariates) -> CovariateColumns:
+def categorical_features(columns: Covariates, covariate_lags: tuple[int, ...]) -> list[str]:
+    """The feature names that come from categorical columns (every lag of a categorical past column)."""
+    cat = set(columns.categorical)
+    return [name for name, column in zip(feature_names(columns, covariate_lags), _sources(columns, covariate_lags))
+            if column in cat]
+
+
+def _sources(columns: Covariates, covariate_lags: tuple[int, ...]) -> list[str]:
+    return [*columns.known, *(c for c in columns.past for _ in covariate_lags), *columns.static]
+
+
+def covariate_columns(params: Mapping[str, object], declared: Covariates) -> Covariates:
     """The columns read, from the declaration or else from the parameters; ``ValueError`` when both are given."""
     known, past = tuple(params["known_covariates"] or ()), tuple(params["past_covariates"] or ())
     if isinstance(params["known_covariates"], str):
@@ -55,7 +49,7 @@ def covariate_columns(params: Mapping[str, object], declared: Covariates) -> Cov
     if isinstance(params["past_covariates"], str):
         past = (params["past_covariates"],)
     if not declared:
-        return CovariateColumns(known=known, past=past)
+        return Covariates(past=past, known=known)
     if known or past:
         given = {k: list(v) for k, v in (("known_covariates", known), ("past_covariates", past)) if v}
         raise ValueError(
@@ -63,5 +57,4 @@ def covariate_columns(params: Mapping[str, object], declared: Covariates) -> Cov
             f"parameters {given}; use one or the other: drop the parameters (declared covariates are read "
             "by their declared kind) or drop the forecaster's 'covariates:'."
         )
-    return CovariateColumns(known=declared.known, past=declared.past, static=declared.static,
-                            categorical=declared.categorical)
+    return declared

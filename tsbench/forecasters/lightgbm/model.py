@@ -19,7 +19,7 @@ from tsbench.forecasters.lightgbm.features import (
     parse_rolling,
     window_features,
 )
-from tsbench.forecasters.lightgbm.columns import covariate_columns
+from tsbench.forecasters.lightgbm.columns import categorical_features, covariate_columns, feature_names
 from tsbench.forecasters.lightgbm.params import booster_params, check_forecaster_params
 from tsbench.forecasters.lightgbm.arrays import (
     PanelArrays,
@@ -195,7 +195,7 @@ class LightGBMForecaster(BaseForecaster):
                     "fewer/smaller lags and rolling windows."
                 )
             reference = self.bins_.get((key, h)) if self.reuse_bins else None
-            categorical = self.columns_.categorical_features(self.covariate_lags_)
+            categorical = categorical_features(self.columns_, self.covariate_lags_)
             data = lgb.Dataset(X[mask], target[mask], feature_name=self.feature_names_, params=self.params_,
                                reference=reference, **({"categorical_feature": categorical} if categorical else {}))
             # keeping the training booster skips a save/load round trip of the model text on every fit
@@ -308,7 +308,7 @@ class LightGBMForecaster(BaseForecaster):
     # -- features ------------------------------------------------------------------------
     def _feature_names(self) -> list[str]:
         names = list(self.spec_.names) + [f"cal_{c}" for c in self.calendar_]
-        return names + self.columns_.feature_names(self.covariate_lags_)
+        return names + feature_names(self.columns_, self.covariate_lags_)
 
     def _design(self, fr, anchors, windows, dates, known, shift: int) -> np.ndarray:
         """Feature matrix for targets ``shift + 1`` steps after ``anchors``.
