@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
 import covariate_fixtures as cf
 from tsbench.forecasters.baselines import Naive
-from tsbench.leakage import COVARIATE_NAMES, check_covariate_leakage
+from tsbench.leakage import COVARIATE_NAMES
 from tsbench.testing import check_forecaster, covariate_panel
 
 LEAKAGE = ["covariate leakage: predict_origins", "covariate leakage: predict with future"]
@@ -47,13 +45,6 @@ def test_a_model_reading_known_values_beyond_the_horizon_is_caught():
     report = check_forecaster(cf.KnownPeeker())
     assert report.failed_names == ["covariate leakage: predict with future"], str(report)
     assert "beyond the horizon" in report.failed[0].detail
-
-
-def test_the_audit_is_fast_for_a_cheap_model():
-    check_covariate_leakage(cf.LaggedRegression())  # warm imports
-    started = time.process_time()  # CPU time: other processes on the machine do not count
-    assert check_covariate_leakage(cf.LaggedRegression()).passed
-    assert time.process_time() - started < 1.0
 
 
 def test_the_audit_panel_is_seeded_with_one_covariate_per_kind():
