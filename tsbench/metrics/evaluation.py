@@ -89,7 +89,7 @@ def _rows_at(when: np.ndarray, series: np.ndarray, asked: np.ndarray, at: np.nda
 
 def first_training_data(forecasts: pd.DataFrame, panel: pd.DataFrame) -> pd.DataFrame:
     """Each series' history up to (and including) its earliest cutoff."""
-    first = forecasts.groupby(ID)["cutoff"].min()
+    first = forecasts.groupby(ID, observed=True)["cutoff"].min()
     cut = panel[ID].map(first)
     return panel[cut.notna().to_numpy() & (panel[DS] <= cut).to_numpy()]
 
