@@ -110,8 +110,7 @@ class BaseForecaster:
     # -- public contract -----------------------------------------------------------
     def fit(self, train: pd.DataFrame) -> BaseForecaster:
         """Estimate parameters from ``train`` (a long panel) and return ``self``."""
-        train = check_panel(train, "training data")
-        self._check_timestamps(train)
+        train = self._check_frame(train, "training data")
         min_size = int(self.all_tags()["min_train_size"])
         ids, starts, ends = series_bounds(train)
         short = np.flatnonzero(ends - starts < min_size)
@@ -124,13 +123,8 @@ class BaseForecaster:
         self.is_fitted_ = True
         return self
 
-    def predict(
-        self,
-        context: pd.DataFrame,
-        horizon: int,
-        quantiles: Sequence[float] = (),
-        future: pd.DataFrame | None = None,
-    ) -> pd.DataFrame:
+    def predict(self, context: pd.DataFrame, horizon: int, quantiles: Sequence[float] = (),
+                future: pd.DataFrame | None = None) -> pd.DataFrame:
         """Forecast ``horizon`` steps past the end of each series of ``context``.
 
         Returns a forecast frame: ``unique_id, cutoff, ds, h, model, y_pred`` and
@@ -187,18 +181,21 @@ class BaseForecaster:
         return pd.concat(out, ignore_index=True)
 
     # -- helpers -----------------------------------------------------------------------
-    def _checked(
-        self, frame: pd.DataFrame, horizon: object, quantiles: Sequence[float], what: str
-    ) -> tuple[pd.DataFrame, int, tuple[float, ...]]:
+    def _checked(self, frame: pd.DataFrame, horizon: object, quantiles: Sequence[float],
+                 what: str) -> tuple[pd.DataFrame, int, tuple[float, ...]]:
         """The one validation preamble of every predict path: fitted, horizon, quantiles, panel, timestamps."""
         self._check_fitted()
         horizon = check_horizon(horizon)
         quantiles = self._check_quantiles(quantiles)
+        return self._check_frame(frame, what), horizon, quantiles
+
+    def _check_frame(self, frame: pd.DataFrame, what: str) -> pd.DataFrame:
+        """The checked panel of every fit and predict: its shape, its timestamps, the covariate columns read."""
         frame = check_panel(frame, what)
         self._check_timestamps(frame)
         if self.covariates:
             cov.check_covariate_columns(frame, self.covariates, what, type(self).__name__)
-        return frame, horizon, quantiles
+        return frame
 
     def _finish(self, raw: pd.DataFrame, context: pd.DataFrame, horizon: int,
                 quantiles: tuple[float, ...]) -> pd.DataFrame:

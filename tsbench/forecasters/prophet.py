@@ -20,7 +20,6 @@ from tsbench.data.calendar import describe_frequency, future_ds, infer_step
 from tsbench.errors import DataError
 from tsbench.forecasters._checks import check_choice, check_int, check_number, is_int
 from tsbench.forecasters.base import BaseForecaster
-from tsbench.forecasters.covariate_arrays import check_covariate_columns
 from tsbench.panel import DS, ID, Y, iter_series, quantile_column
 
 __all__ = ["ProphetForecaster", "SYNTHETIC_START"]
@@ -155,8 +154,6 @@ class ProphetForecaster(BaseForecaster):
 
         prophet_cls = import_prophet()
         backend = lean_backend(self.lbfgs_memory)
-        if self.covariates:
-            check_covariate_columns(train, self.covariates, "training data", type(self).__name__)
         states: dict[object, _Fitted] = {}
         for uid, g in iter_series(train):
             calendar = _Calendar.of(g[DS])
@@ -222,14 +219,6 @@ class ProphetForecaster(BaseForecaster):
                 part.update(self._quantiles(state.model, frame, quantiles))
             parts.append(pd.DataFrame(part))
         return pd.concat(parts, ignore_index=True)
-
-    def _predict_origins(self, history, cutoffs, horizon, quantiles, future=None):
-        """One :meth:`_predict` per origin; known covariates after a cutoff come from ``history``, then ``future``."""
-        if self.covariates.known:
-            columns = [ID, DS, *self.covariates.known]
-            parts = [history[columns]] + ([] if future is None else [future[columns]])
-            future = pd.concat(parts, ignore_index=True).drop_duplicates([ID, DS], keep="first")
-        return super()._predict_origins(history, cutoffs, horizon, quantiles, future=future)
 
     def _known_after(self, future: pd.DataFrame | None, uid: object, last: object, horizon: int) -> np.ndarray | None:
         """The known covariates of the ``horizon`` rows of ``future`` after ``last`` for series ``uid``."""

@@ -118,8 +118,6 @@ class StatsmodelsForecaster(LocalForecaster):
 
     def _fit_all(self, train) -> None:
         previous = getattr(self, "states_", {})
-        if self.covariates:
-            cov.check_covariate_columns(train, self.covariates, "training data", type(self).__name__)
         states = {}
         for uid, g in iter_series(train):
             y = g[Y].to_numpy(dtype=float)

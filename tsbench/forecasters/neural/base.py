@@ -29,7 +29,7 @@ from scipy.stats import norm
 from tsbench.errors import DataError
 from tsbench.forecasters._checks import check_int
 from tsbench.forecasters.base import BaseForecaster
-from tsbench.forecasters.covariate_arrays import check_covariate_columns, covariate_matrix
+from tsbench.forecasters.covariate_arrays import covariate_matrix
 from tsbench.forecasters.neural import covariate_windows as cw
 from tsbench.forecasters.neural.training import (
     TrainConfig,
@@ -142,8 +142,6 @@ class NeuralForecaster(BaseForecaster):
     # -- fit -----------------------------------------------------------------------------
     def _fit(self, train: pd.DataFrame) -> None:
         self.check_params()
-        if self.covariates:
-            check_covariate_columns(train, self.covariates, "training data", type(self).__name__)
         horizon = int(self.horizon or DEFAULT_HORIZON)
         levels = tuple(sorted(float(q) for q in (DEFAULT_LEVELS if self.quantiles is None else self.quantiles)))
         seed = 0 if self.seed is None else int(self.seed)
