@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from tsbench.config import Experiment, ForecasterSpec, TradingSpec, TuneBudget, TuneSpec, validate_experiment
 from tsbench.covariates import Covariates
+from tsbench.data.covariates import experiment_covariates
 from tsbench.engine.inner import INNER_METRIC_INPUTS
 from tsbench.errors import ConfigError, PluginError, TsbenchError
 from tsbench.forecasters.registry import make_forecaster
@@ -28,7 +29,7 @@ from tsbench.metrics.plan import MetricPlan, plan_metrics
 from tsbench.metrics.registry import get_metric, is_metric
 
 __all__ = ["ResolvedExperiment", "load_experiment", "parse_experiment", "resolve_experiment", "metric_plans_of",
-           "check_plugin_lookahead", "declared_covariates"]
+           "check_plugin_lookahead"]
 
 log = logging.getLogger("tsbench")
 
@@ -69,7 +70,7 @@ def parse_experiment(raw: Any, where: str = "<experiment>", check_models: bool =
 def resolve_experiment(experiment: Experiment, where: str = "<experiment>") -> ResolvedExperiment:
     """Build every forecaster and fallback and plan every metric, or raise a :class:`ConfigError` naming the key."""
     forecasters = [_make(spec, i, where) for i, spec in enumerate(experiment.forecasters)]
-    declared = declared_covariates(experiment)
+    declared = experiment_covariates(experiment.data)
     for i, (spec, forecaster) in enumerate(zip(experiment.forecasters, forecasters)):
         _give_covariates(forecaster, spec, declared, i, where)
     fallbacks = {spec.name: _make_fallback(experiment, spec, i, where)  # a fallback reads no covariates
@@ -81,16 +82,6 @@ def resolve_experiment(experiment: Experiment, where: str = "<experiment>") -> R
         raise ConfigError(f"{where}: {exc}") from None
     tuning = _tuning(experiment, where)
     return ResolvedExperiment(experiment, forecasters, fallbacks, plans, tuning, declared)
-
-
-def declared_covariates(experiment) -> Covariates:
-    """The covariates an experiment's data declare, by kind (see :func:`tsbench.data.covariates.experiment_covariates`).
-
-    ``experiment`` is an :class:`Experiment` or its list of data entries.
-    """
-    from tsbench.data.covariates import experiment_covariates
-
-    return experiment_covariates(getattr(experiment, "data", experiment))
 
 
 def _give_covariates(forecaster, spec: ForecasterSpec, declared: Covariates, i: int, where: str) -> None:
