@@ -19,7 +19,7 @@ from tsbench.forecasters.covariate_arrays import horizon_matrices
 from tsbench.panel import DS, ID
 
 __all__ = ["covariates_of", "panel_covariates", "visible_columns", "without_covariates", "key_params",
-           "keep_covariates", "future_frame", "future_kwargs", "series_covariates", "check_known_values"]
+           "future_frame", "future_kwargs", "series_covariates", "check_known_values"]
 
 
 def covariates_of(forecaster) -> Covariates:
@@ -60,13 +60,6 @@ def key_params(forecaster) -> dict:
     params = forecaster.get_params()
     covariates = covariates_of(forecaster)
     return {**params, "_covariates": covariates.describe()} if covariates else params
-
-
-def keep_covariates(new, old):
-    """``new`` reading the covariates ``old`` was given (a model rebuilt with other parameters); returns ``new``."""
-    if "covariates" in vars(old):
-        new.covariates = old.covariates
-    return new
 
 
 def future_frame(data: SeriesArrays, stops: dict[int, int], horizon: int, known: tuple[str, ...]) -> pd.DataFrame:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tsbench.engine.covariate_data import keep_covariates
 from tsbench.engine.inner import inner_scores
 from tsbench.errors import PluginError
+from tsbench.forecasters.base import clone
 from tsbench.metrics.registry import get_metric
 
 __all__ = ["ShardResult", "run_shard", "shard_budget", "build", "decode", "grid_of", "load_optuna"]
@@ -123,9 +123,7 @@ def _score(model, folds, metric: str) -> float | None:
 
 def build(model, params: dict):
     """A new instance of ``model``'s class with its parameters updated by ``params`` (its name and covariates kept)."""
-    new = type(model)(**{**model.get_params(), **params})
-    new.name = model.name
-    return keep_covariates(new, model)
+    return clone(model, **params)
 
 
 def _suggest(trial, name: str, r: dict):

@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from tsbench.engine.cells import Cell, cell_key, fill_unset_params, split_cell
-from tsbench.engine.covariate_data import keep_covariates, key_params
+from tsbench.engine.covariate_data import key_params
 from tsbench.engine.inner import InnerPlan, check_inner_lengths, inner_folds
 from tsbench.engine.search import run_shard
 from tsbench.forecasters.base import clone
@@ -144,9 +144,7 @@ def with_params(model, params: dict[str, Any]):
     current = model.get_params()
     if all(_same(current.get(k), v) for k, v in params.items()):
         return model
-    new = type(model)(**{**current, **params})
-    new.name = model.name
-    return keep_covariates(new, model)
+    return clone(model, **params)
 
 
 def _same(a, b) -> bool:

@@ -386,10 +386,10 @@ class LocalForecaster(BaseForecaster):
         return pd.DataFrame(out)
 
 
-def clone(forecaster: BaseForecaster) -> BaseForecaster:
-    """A new, unfitted forecaster with the same parameters, alias and covariates."""
-    params = {k: copy.deepcopy(v) for k, v in forecaster.get_params().items()}
-    new = type(forecaster)(**params)
+def clone(forecaster: BaseForecaster, **params) -> BaseForecaster:
+    """A new, unfitted forecaster with the same parameters (those in ``params`` replaced), alias and covariates."""
+    kept = {k: copy.deepcopy(v) for k, v in forecaster.get_params().items() if k not in params}
+    new = type(forecaster)(**kept, **params)
     new.name = forecaster.name
     if "covariates" in vars(forecaster):  # the covariates it was given travel with it
         new.covariates = forecaster.covariates
