@@ -56,7 +56,9 @@ DEFAULT_HORIZON = 10
 #: Quantile levels trained when neither the experiment nor the user gives ``quantiles``.
 DEFAULT_LEVELS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
-_POSITIVE_INTS = ("input_size", "hidden_size", "num_layers", "max_steps", "batch_size")
+#: Integer parameters that must be >= 1, checked where a model has them.
+_POSITIVE_INTS = ("input_size", "hidden_size", "num_layers", "max_steps", "batch_size", "num_heads", "d_ff",
+                  "patch_len", "stride", "kernel_size")
 
 
 class NeuralForecaster(BaseForecaster):
@@ -105,6 +107,10 @@ class NeuralForecaster(BaseForecaster):
             raise ValueError(f"'loss' must be 'huber' or 'mse', got {self.loss!r}.")
         if self.device not in ("auto", "cpu") and not str(self.device).startswith(("cuda", "mps")):
             raise ValueError(f"'device' must be 'auto', 'cpu', 'cuda[:N]' or 'mps', got {self.device!r}.")
+        if hasattr(self, "patch_len") and self.patch_len > self.input_size:
+            raise ValueError(f"'patch_len' ({self.patch_len}) must not exceed 'input_size' ({self.input_size}).")
+        if hasattr(self, "num_heads") and self.hidden_size % self.num_heads:
+            raise ValueError(f"'hidden_size' ({self.hidden_size}) must be divisible by 'num_heads' ({self.num_heads}).")
 
     def _build_module(self, horizon: int, n_outputs: int):
         raise NotImplementedError

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tsbench.forecasters._checks import check_int
 from tsbench.forecasters.neural.base import NeuralForecaster
 from tsbench.forecasters.neural.training import torch
 
@@ -100,11 +99,6 @@ class DLinearForecaster(NeuralForecaster):
         self.seed = seed
         self.num_threads = num_threads
         self.device = device
-
-    def check_params(self) -> None:
-        """Also check the moving-average width."""
-        super().check_params()
-        check_int("kernel_size", self.kernel_size, low=1)
 
     def _build_module(self, horizon: int, n_outputs: int) -> DLinearNet:
         return DLinearNet(DLinearConfig(self.input_size, horizon, n_outputs, self.kernel_size))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tsbench.forecasters._checks import check_int
 from tsbench.forecasters.neural.base import NeuralForecaster
 from tsbench.forecasters.neural.training import torch
 
@@ -145,16 +144,6 @@ class PatchTSTForecaster(NeuralForecaster):
         self.seed = seed
         self.num_threads = num_threads
         self.device = device
-
-    def check_params(self) -> None:
-        """Also check the patches fit the window and the heads divide the width."""
-        super().check_params()
-        for name in ("patch_len", "stride", "num_heads", "d_ff"):
-            check_int(name, getattr(self, name), low=1)
-        if self.patch_len > self.input_size:
-            raise ValueError(f"'patch_len' ({self.patch_len}) must not exceed 'input_size' ({self.input_size}).")
-        if self.hidden_size % self.num_heads:
-            raise ValueError(f"'hidden_size' ({self.hidden_size}) must be divisible by 'num_heads' ({self.num_heads}).")
 
     def _build_module(self, horizon: int, n_outputs: int) -> PatchTSTNet:
         return PatchTSTNet(

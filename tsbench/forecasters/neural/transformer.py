@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from tsbench.forecasters._checks import check_int
 from tsbench.forecasters.neural.base import NeuralForecaster
 from tsbench.forecasters.neural.training import torch
 
@@ -148,18 +147,6 @@ class TransformerForecaster(NeuralForecaster):
         self.seed = seed
         self.num_threads = num_threads
         self.device = device
-
-    def check_params(self) -> None:
-        """Also check that the heads divide the width and the patch fits the window."""
-        super().check_params()
-        for name in ("num_heads", "patch_len"):
-            check_int(name, getattr(self, name), low=1)
-        if self.hidden_size % self.num_heads:
-            raise ValueError(
-                f"'hidden_size' ({self.hidden_size}) must be divisible by 'num_heads' ({self.num_heads})."
-            )
-        if self.patch_len > self.input_size:
-            raise ValueError(f"'patch_len' ({self.patch_len}) must not exceed 'input_size' ({self.input_size}).")
 
     def _build_module(self, horizon: int, n_outputs: int) -> TransformerNet:
         return TransformerNet(
