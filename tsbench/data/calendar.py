@@ -9,7 +9,8 @@ import pandas as pd
 
 from tsbench.errors import DataError
 
-__all__ = ["infer_step", "future_ds", "describe_frequency", "periods_per_year", "Annualisation", "annualisation"]
+__all__ = ["infer_step", "future_ds", "describe_frequency", "periods_per_year", "Annualisation", "annualisation",
+           "format_time"]
 
 
 def infer_step(ds: pd.Series | np.ndarray) -> object:
@@ -168,3 +169,16 @@ def _step_label(step: pd.Timedelta) -> str:
     if minutes >= 1:
         return f"{minutes:g}min"
     return f"{step.total_seconds():g}s"
+
+
+def format_time(value: object) -> str:
+    """A time stamp as messages show it: ``2020-01-08`` (or with its time of day), an integer step as is."""
+    if isinstance(value, (np.datetime64, pd.Timestamp)):
+        stamp = pd.Timestamp(value)
+        return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
+    if isinstance(value, (np.timedelta64, pd.Timedelta)):
+        span = pd.Timedelta(value)
+        return f"{span.days} day(s)" if span == pd.Timedelta(days=span.days) else str(span)
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)

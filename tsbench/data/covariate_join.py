@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from tsbench.data.calendar import infer_step
-from tsbench.data.covariate_sources import VALUE, when
+from tsbench.data.calendar import format_time
+from tsbench.data.covariate_sources import VALUE
 from tsbench.errors import DataError
 from tsbench.panel import DS, ID
 
@@ -81,10 +82,10 @@ def past_values(panel: pd.DataFrame, obs: pd.DataFrame, keep: np.ndarray, lag: i
         i = int(np.flatnonzero(stale)[0])
         uid, last = series[i], shifted["_at"].iloc[i]
         raise DataError(
-            f"{where}: the covariate ends at {when(last)}, but series '{uid}' goes on to "
-            f"{when(panel[DS].to_numpy()[series == uid][-1])}: its value at {when(panel[DS].iloc[i])} would be "
-            f"{when(age.iloc[i])} old, older than the longest gap between the covariate's observations "
-            f"({when(shifted['_gap'].iloc[i])}), so it is stale; extend the covariate's data to cover the series, "
+            f"{where}: the covariate ends at {format_time(last)}, but series '{uid}' goes on to "
+            f"{format_time(panel[DS].to_numpy()[series == uid][-1])}: its value at {format_time(panel[DS].iloc[i])} would be "
+            f"{format_time(age.iloc[i])} old, older than the longest gap between the covariate's observations "
+            f"({format_time(shifted['_gap'].iloc[i])}), so it is stale; extend the covariate's data to cover the series, "
             "or end the series' data earlier.")
     return shifted[VALUE].to_numpy()
 
@@ -98,11 +99,11 @@ def _raise_late(panel, obs, keep, has, late, lag, where, by_id) -> None:
     starts = obs.loc[obs[ID] == uid, DS].iloc[0] if by_id else obs[DS].iloc[0]
     usable = int((mine & has).sum())  # the rows with a published value: a suffix of the series
     source = panel[DS].to_numpy()[mine][list(np.flatnonzero(mine)).index(i) - lag] if lag else None
-    needs = f" (with lag {lag}, its value is the one published by {when(source)}, {lag} row(s) earlier)" if lag else ""
+    needs = f" (with lag {lag}, its value is the one published by {format_time(source)}, {lag} row(s) earlier)" if lag else ""
     fix = (f"set 'last: {usable}' (or fewer) on this data entry so series '{uid}' starts after the covariate does"
            if usable else "use a covariate whose data start before the series, or drop it")
     raise DataError(f"{where}: expected the covariate to start at or before the first row of series '{uid}' "
-                    f"({when(first_row)}){needs}, but its first observation is at {when(starts)}; {fix}.")
+                    f"({format_time(first_row)}){needs}, but its first observation is at {format_time(starts)}; {fix}.")
 
 
 def known_values(panel: pd.DataFrame, obs: pd.DataFrame, keep: np.ndarray, where: str,
@@ -126,7 +127,7 @@ def known_values(panel: pd.DataFrame, obs: pd.DataFrame, keep: np.ndarray, where
         uid = left[ID].iloc[i]
         count = int((absent & (left[ID].to_numpy() == uid)).sum())
         raise DataError(f"{where}: a known covariate needs a value at every time of the series, but series "
-                        f"'{uid}' has none at {when(left[DS].iloc[i])} ({count} time(s) without one); add the missing "
+                        f"'{uid}' has none at {format_time(left[DS].iloc[i])} ({count} time(s) without one); add the missing "
                         "rows to the covariate's data, or declare it 'kind: past' to use its latest published value.")
     return values
 

@@ -17,12 +17,13 @@ import numpy as np
 import pandas as pd
 
 from tsbench.data.builtin import builtin_manifests, load_builtin_wide
+from tsbench.data.calendar import format_time
 from tsbench.data.files import read_table, to_long
 from tsbench.errors import ConfigError, DataError
 from tsbench.panel import DS, ID
 
 __all__ = ["VALUE", "TableCache", "CovariateTable", "covariate_table", "observations", "static_observations",
-           "describe", "is_own_source", "when"]
+           "describe", "is_own_source"]
 
 #: Column of an observation frame holding the covariate's values.
 VALUE = "value"
@@ -59,19 +60,6 @@ class CovariateTable:
     source: str
     #: Missing-value policy the source's own manifest gives (built-ins), used when the entry sets none.
     default_missing: str = "drop"
-
-
-def when(value: object) -> str:
-    """A time stamp as errors show it: ``2020-01-08`` (or with its time of day), an integer step as is."""
-    if isinstance(value, (np.datetime64, pd.Timestamp)):
-        stamp = pd.Timestamp(value)
-        return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
-    if isinstance(value, (np.timedelta64, pd.Timedelta)):
-        span = pd.Timedelta(value)
-        return f"{span.days} day(s)" if span == pd.Timedelta(days=span.days) else str(span)
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def is_own_source(cov, spec) -> bool:
@@ -153,7 +141,7 @@ def observations(table: CovariateTable, cov, spec, policy: str | None, time_kind
         who = f" for id {row[ID]!r}" if table.id is not None else ""
         fix = ("remove or aggregate the duplicates" if table.id is not None else
                "if the file holds several series, name their id column in 'id_column'; otherwise remove the duplicates")
-        raise DataError(f"{where}: expected one value per time{who}, got several at {when(row[DS])}; {fix}.")
+        raise DataError(f"{where}: expected one value per time{who}, got several at {format_time(row[DS])}; {fix}.")
     frame = _clean(frame, cov, spec, policy or table.default_missing, keys[:-1])
     return _transform(frame, cov, where, keys[:-1])
 
@@ -215,7 +203,7 @@ def _numeric(frame: pd.DataFrame, where: str) -> pd.Series:
 
 
 def _at(row: pd.Series) -> str:
-    parts = [f"id {row[ID]!r}" if ID in row.index else "", f"at {when(row[DS])}" if DS in row.index else ""]
+    parts = [f"id {row[ID]!r}" if ID in row.index else "", f"at {format_time(row[DS])}" if DS in row.index else ""]
     return " ".join(p for p in parts if p) or "in the file"
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from tsbench.covariates import KINDS, Covariates
+from tsbench.data.calendar import format_time
 from tsbench.engine.arrays import SeriesArrays
 from tsbench.errors import DataError
 from tsbench.forecasters.covariate_arrays import horizon_matrices
@@ -103,7 +104,7 @@ def check_known_values(data: SeriesArrays, stops: dict[int, int], known: tuple[s
             missing = np.flatnonzero(np.isnan(values[s : s + stop]))
             if len(missing):
                 raise DataError(f"known covariate {c!r} has no value for series '{data.ids[i]}' at "
-                                f"{_when(data.ds[s + missing[0]])} ({len(missing)} row(s) missing); known "
+                                f"{format_time(data.ds[s + missing[0]])} ({len(missing)} row(s) missing); known "
                                 "covariates need a value at every row up to the last forecast step. Fill them in "
                                 "the source, or declare the covariate as past.")
 
@@ -114,12 +115,4 @@ def _no_missing(frame: pd.DataFrame, known: tuple[str, ...]) -> None:
         if bad.any():
             row = frame.loc[bad].iloc[0]
             raise DataError(f"known covariate {c!r} is missing over the horizon of series '{row[ID]}' at "
-                            f"{_when(row[DS])}; known covariates need a value at every forecast step.")
-
-
-def _when(value) -> str:
-    """A time stamp as a date when it is midnight, else as given."""
-    if isinstance(value, (np.datetime64, pd.Timestamp)):
-        stamp = pd.Timestamp(value)
-        return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
-    return str(value)
+                            f"{format_time(row[DS])}; known covariates need a value at every forecast step.")

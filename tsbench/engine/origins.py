@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tsbench.data.calendar import format_time
 from tsbench.errors import DataError
 from tsbench.panel import DS, ID, Y, iter_series, series_bounds
 
@@ -111,18 +112,11 @@ def _start_too_late(uid: str, ds: np.ndarray, spec) -> str:
     last_target = ds[len(ds) - 1 - spec.horizon] if len(ds) > spec.horizon else None
     latest = "" if last_target is None else (
         f"; with horizon {spec.horizon} the latest start that leaves a forecast to score is "
-        f"{_show(ds[len(ds) - spec.horizon])}")
+        f"{format_time(ds[len(ds) - spec.horizon])}")
     return (
-        f"series '{uid}': backtest.start {spec.start} leaves no origin: the data end at {_show(ds[-1])}, and "
+        f"series '{uid}': backtest.start {spec.start} leaves no origin: the data end at {format_time(ds[-1])}, and "
         f"every forecast needs {spec.horizon} observation(s) after its origin{latest}. Choose an earlier start."
     )
-
-
-def _show(value) -> str:
-    if isinstance(value, np.datetime64):
-        stamp = pd.Timestamp(value)
-        return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
-    return str(value)
 
 
 def _too_short(uid: str, n: int, spec, first_train: int) -> str:
